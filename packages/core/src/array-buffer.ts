@@ -1,0 +1,84 @@
+import { koffi, strlen } from "./koffi-engine.js";
+import { checkedAddress } from "./pointer.js";
+import { describeReceived, invalidArgType, outOfRange } from "./errors.js";
+import { requireDeallocatorProvider } from "./extension.js";
+import type { Pointer } from "./types.js";
+
+const { trunc } = Math;
+
+function checkedLength(byteLength: unknown, address: number, site: string): number {
+  if (byteLength === undefined) return strlen(address);
+  if (typeof byteLength === "bigint") byteLength = Number(byteLength);
+  if (typeof byteLength !== "number" || trunc(byteLength) !== byteLength) {
+    throw invalidArgType(`${site}: byteLength must be an integer. Received ${describeReceived(byteLength)}`);
+  }
+  if (byteLength <= 0 || byteLength > Number.MAX_SAFE_INTEGER) {
+    throw outOfRange(`${site}: byteLength must be > 0. Received ${byteLength}`);
+  }
+  return byteLength;
+}
+
+function deallocatorPointer(value: unknown, site: string): number | bigint {
+  if ((typeof value === "number" && value > 0) || (typeof value === "bigint" && value > 0n)) return value;
+  throw invalidArgType(`${site}: the deallocator must be a function pointer (a number or bigint). Received ${describeReceived(value)}`);
+}
+function contextPointer(value: unknown, site: string): number | bigint | null {
+  if (value === undefined || value === null || value === 0 || value === 0n) return null;
+  if (typeof value === "number" || typeof value === "bigint") return value;
+  throw invalidArgType(`${site}: deallocatorContext must be a pointer (a number or bigint) or null. Received ${describeReceived(value)}`);
+}
+
+function externalBuffer(site: string, args: IArguments | unknown[]): ArrayBuffer {
+  const [p, byteOffset, byteLength] = args as unknown[];
+  const address = checkedAddress(p, byteOffset, site);
+  const length = checkedLength(byteLength, address, site);
+  if (args.length >= 4) {
+    // bun:ffi: with four arguments the fourth is the deallocator; with five, (context, deallocator).
+    const fourArgs = args.length === 4 || args[4] === undefined;
+    const dealloc = fourArgs ? args[3] : args[4];
+    if (dealloc !== undefined && dealloc !== null) {
+      const provider = requireDeallocatorProvider(site);
+      const context = fourArgs ? null : contextPointer(args[3], site);
+      return provider.externalArrayBuffer(address, length, context, deallocatorPointer(dealloc, site));
+    }
+  }
+  if (length === 0) return new ArrayBuffer(0);
+  return koffi.view(address, length);
+}
+
+/**
+ * A zero-copy ArrayBuffer over native memory at `ptr + byteOffset`. Without `byteLength` it runs to the first NUL.
+ * With a deallocator (`void (*)(void *bytes, void *context)`), it is called once when the buffer is collected;
+ * that form needs `import "@ffi-kit/memory"`.
+ *
+ * @example
+ * const bytes = new Uint8Array(toArrayBuffer(p, 0, 32));
+ */
+export function toArrayBuffer(
+  ptr: Pointer | number | bigint,
+  byteOffset?: number,
+  byteLength?: number,
+  deallocatorContext?: Pointer | number | bigint | null,
+  deallocator?: Pointer | number | bigint | null,
+): ArrayBuffer {
+  // eslint-disable-next-line prefer-rest-params
+  return externalBuffer("toArrayBuffer()", arguments);
+}
+
+/**
+ * Like {@link toArrayBuffer}, as a Node `Buffer` (still zero-copy).
+ *
+ * @example
+ * const text = toBuffer(p, 0, n).toString("utf8");
+ */
+export function toBuffer(
+  ptr: Pointer | number | bigint,
+  byteOffset?: number,
+  byteLength?: number,
+  deallocatorContext?: Pointer | number | bigint | null,
+  deallocator?: Pointer | number | bigint | null,
+): Buffer {
+  // eslint-disable-next-line prefer-rest-params
+  const ab = externalBuffer("toBuffer()", arguments);
+  return Buffer.from(ab, 0, ab.byteLength);
+}

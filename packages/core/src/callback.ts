@@ -1,0 +1,167 @@
+import { koffi, pointerTo, prototype } from "./koffi-engine.js";
+import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { FFIType } from "./ffi-type.js";
+import { koffiTypesForCallback, resolveSignature, type Signature } from "./declaration.js";
+import { planArgument, registerAddressCarrier, returnExpression, zeroValue, type SlowConverter } from "./conversion.js";
+import { CString } from "./cstring.js";
+import { threadsafeCallbackFactory } from "./extension.js";
+import type { FFITypeOrString } from "./ffi-type.js";
+import type { JSCallbackOptions, Pointer } from "./types.js";
+
+/** How many JS callbacks are running right now (native code is on the stack below them). */
+export const callbackActivity = { depth: 0 };
+
+/** koffi's hard limit on callbacks registered at once. */
+const KOFFI_MAX_CALLBACKS = 8192;
+/** From this many registered trampolines on, closed ones are reused (same signature) rather than new ones made. */
+const RECYCLE_FROM = 4096;
+/** From this many on, the oldest closed trampoline of any signature is unregistered to make room. */
+const EVICT_FROM = KOFFI_MAX_CALLBACKS - 64;
+
+/**
+ * A koffi-registered native entry point. Its dispatcher calls `target`, which is the JS invoker while the
+ * JSCallback is open and a stub returning the zero value after `close()`: an old pointer called from C after
+ * close never reaches freed state and never crashes. Closed trampolines are kept (so old pointers stay safe)
+ * and reused only under pressure (see RECYCLE_FROM).
+ */
+interface Trampoline {
+  readonly key: string;
+  readonly handle: bigint;
+  readonly address: number;
+  target: (...args: unknown[]) => unknown;
+}
+
+let registeredCount = 0;
+const closedTrampolines: Trampoline[] = [];
+
+function dispatcherFor(arity: number): (t: Trampoline) => (...args: unknown[]) => unknown {
+  const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(", ");
+  return new Function("T", `"use strict";\nreturn function dispatch(${params}) { return T.target(${params}); };`) as (
+    t: Trampoline,
+  ) => (...args: unknown[]) => unknown;
+}
+const dispatchers = new Map<number, (t: Trampoline) => (...args: unknown[]) => unknown>();
+
+function acquireTrampoline(sig: Signature, target: (...args: unknown[]) => unknown): Trampoline {
+  const { ret, args } = koffiTypesForCallback(sig);
+  const key = `${ret}(${args.join(",")})`;
+  if (registeredCount >= RECYCLE_FROM) {
+    const i = closedTrampolines.findIndex((t) => t.key === key);
+    if (i >= 0) {
+      const t = closedTrampolines.splice(i, 1)[0]!;
+      t.target = target;
+      return t;
+    }
+  }
+  if (registeredCount >= EVICT_FROM && closedTrampolines.length > 0) {
+    const old = closedTrampolines.shift()!;
+    koffi.unregister(old.handle);
+    registeredCount--;
+  }
+  if (registeredCount >= KOFFI_MAX_CALLBACKS) {
+    throw new FFIError(
+      "ERR_FFI_CALLBACK_LIMIT",
+      `new JSCallback(): ${KOFFI_MAX_CALLBACKS} callbacks are open at once, koffi's limit; close() the ones you no longer need`,
+    );
+  }
+  let make = dispatchers.get(sig.args.length);
+  if (make === undefined) dispatchers.set(sig.args.length, (make = dispatcherFor(sig.args.length)));
+  const record = { key, target } as { key: string; target: Trampoline["target"]; handle: bigint; address: number };
+  record.handle = koffi.register(make(record as Trampoline), pointerTo(prototype(ret, args)));
+  record.address = Number(record.handle);
+  registeredCount++;
+  return record as Trampoline;
+}
+
+function releaseTrampoline(t: Trampoline, zero: unknown): void {
+  t.target = () => zero;
+  closedTrampolines.push(t);
+}
+
+/** The JS source of the function koffi calls: converts C values for JS, calls the user's function, converts back. */
+export function invokerSource(sig: Signature): string {
+  const params = Array.from({ length: sig.args.length }, (_, i) => `a${i}`);
+  const converted = sig.args.map((t, i) => returnExpression(t, `a${i}`, "CString"));
+  const call = `FN(${converted.join(", ")})`;
+  const result =
+    sig.returns === FFIType.void ? `    ${call};\n` : `    const r = ${call};\n    return ${planArgument(sig.returns, "").fast("r", "S")};\n`;
+  return `function invoke(${params.join(", ")}) {\n  D.depth++;\n  try {\n${result}  } finally {\n    D.depth--;\n  }\n}`;
+}
+
+function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (...args: unknown[]) => unknown {
+  const slow: SlowConverter =
+    sig.returns === FFIType.void ? (v) => v : (planArgument(sig.returns, "JSCallback return value").slow ?? ((v) => v));
+  return new Function("FN", "D", "CString", "S", `"use strict";\nreturn ${invokerSource(sig)};`)(fn, callbackActivity, CString, slow);
+}
+
+/**
+ * A JavaScript function that native code can call through a C function pointer.
+ *
+ * @example
+ * const cb = new JSCallback((a, b) => a - b, { args: ["i32", "i32"], returns: "i32" });
+ * lib.symbols.qsort_ints(data, n, cb);   // or cb.ptr, slightly faster
+ * cb.close();
+ */
+export class JSCallback {
+  /** The C function pointer; `null` once closed. */
+  ptr: Pointer | null;
+  /** Whether native threads other than the JS thread may call it. */
+  readonly threadsafe: boolean;
+  #trampoline: Trampoline | undefined;
+  #handle: { close(): void } | undefined;
+  #zero: unknown;
+
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<readonly FFITypeOrString[], FFITypeOrString> = {}) {
+    if (typeof callback !== "function") {
+      throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw invalidArgType(`new JSCallback(): options must be an object. Received ${describeReceived(options)}`);
+    }
+    const sig = resolveSignature(options, "new JSCallback()", true);
+    this.threadsafe = options.threadsafe === true;
+    this.#zero = zeroValue(sig.returns);
+    const factory = this.threadsafe ? threadsafeCallbackFactory() : undefined;
+    const handle = factory?.create(callback as (...args: unknown[]) => unknown, sig);
+    if (handle !== undefined) {
+      this.#handle = handle;
+      this.ptr = handle.ptr as Pointer;
+      return;
+    }
+    this.#trampoline = acquireTrampoline(sig, compileInvoker(callback as (...args: unknown[]) => unknown, sig));
+    this.ptr = this.#trampoline.address as Pointer;
+  }
+
+  /** Stops the callback: `ptr` becomes `null`; native calls through the old pointer return the zero value. Idempotent. */
+  close(): void {
+    if (this.ptr === null) return;
+    this.ptr = null;
+    if (this.#trampoline !== undefined) {
+      releaseTrampoline(this.#trampoline, this.#zero);
+      this.#trampoline = undefined;
+    } else if (this.#handle !== undefined) {
+      const h = this.#handle;
+      this.#handle = undefined;
+      h.close();
+    }
+  }
+
+  /** `using cb = new JSCallback(...)` closes it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+registerAddressCarrier(
+  (v) => v instanceof JSCallback,
+  (v) => {
+    const cb = v as JSCallback;
+    if (cb.ptr === null) throw new FFIError("ERR_FFI_CALLBACK_CLOSED", "This JSCallback is closed: it cannot be passed to native code");
+    return cb.ptr;
+  },
+);
+
+/** Open koffi trampolines, for diagnostics and tests. */
+export function callbackStats(): { registered: number; closedKept: number } {
+  return { registered: registeredCount, closedKept: closedTrampolines.length };
+}

@@ -1,0 +1,103 @@
+import { koffi, prototype } from "./koffi-engine.js";
+import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./declaration.js";
+import { MIN_VALID_ADDRESS } from "./pointer.js";
+import type { ConvertFn, ConvertFns, FFIFunction, Pointer } from "./types.js";
+
+/** A declaration with the function's address, as `CFunction` and `linkSymbols` take it. */
+export type FFIFunctionWithPtr = FFIFunction & { readonly ptr: Pointer | number | bigint };
+
+/** What `new CFunction(...)` returns: the callable, with `close()`. */
+export type CFunctionInstance<F extends FFIFunction> = ConvertFn<F> & { close(): void };
+
+function functionAddress(declaration: unknown, name: string, site: string): number | bigint {
+  const ptr = (declaration as { ptr?: unknown } | null)?.ptr;
+  if (ptr === undefined) {
+    throw invalidArgType(`${site}: Symbol "${name}" is missing a "ptr" field: a function pointer is required`);
+  }
+  if (typeof ptr !== "number" && typeof ptr !== "bigint") {
+    throw invalidArgType(`${site}: "ptr" of "${name}" must be a function pointer (number or bigint). Received ${describeReceived(ptr)}`);
+  }
+  if (ptr < MIN_VALID_ADDRESS || (typeof ptr === "number" && Math.trunc(ptr) !== ptr)) {
+    throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: "ptr" of "${name}" (${ptr}) is not a valid function address`);
+  }
+  return ptr;
+}
+
+function bind(name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
+  if (declaration === null || typeof declaration !== "object") {
+    throw invalidArgType(`${site}: the declaration of "${name}" must be an object. Received ${describeReceived(declaration)}`);
+  }
+  const address = functionAddress(declaration, name, site);
+  const sig = resolveSignature(declaration, `${site}: symbol "${name}"`);
+  const { ret, args } = koffiTypesForCall(sig);
+  const raw = koffi.decode(address, prototype(ret, args)) as (...args: unknown[]) => unknown;
+  const compiled = compileCall(name, sig, raw, guard);
+  Object.defineProperties(compiled.fn, {
+    ptr: { value: typeof address === "bigint" ? Number(address) : address, enumerable: true },
+    native: { value: compiled.native },
+    source: { value: compiled.source },
+  });
+  return compiled.fn;
+}
+
+function closedGuard(message: () => string): Guard {
+  return {
+    closed: false,
+    fail(): never {
+      throw new FFIError("ERR_FFI_FUNCTION_CLOSED", message());
+    },
+  };
+}
+
+interface CFunctionConstructor {
+  /**
+   * Wraps a raw C function pointer into a callable, as `bun:ffi`'s `CFunction`.
+   *
+   * @example
+   * const getVersion = new CFunction({ ptr: versionPtr, args: [], returns: "cstring" });
+   * getVersion(); getVersion.close();
+   */
+  new <const F extends FFIFunctionWithPtr>(declaration: F): CFunctionInstance<F>;
+}
+
+/** Wraps a raw C function pointer (number or bigint) into a callable with an idempotent `close()`. */
+export const CFunction = function CFunction(this: unknown, declaration: FFIFunctionWithPtr) {
+  if (new.target === undefined) throw invalidArgType("Class constructor CFunction cannot be invoked without 'new'");
+  const guard = closedGuard(() => "Cannot call this CFunction: it was closed");
+  const fn = bind("CFunction", declaration, guard, "new CFunction()");
+  Object.defineProperty(fn, "close", {
+    value: function close(): void {
+      guard.closed = true;
+    },
+  });
+  return fn;
+} as unknown as CFunctionConstructor;
+
+/**
+ * Wraps several raw function pointers at once, as `bun:ffi`'s `linkSymbols`.
+ *
+ * @example
+ * const lib = linkSymbols({ getMajor: { ptr: majorPtr, args: [], returns: "i32" } });
+ * lib.symbols.getMajor(); lib.close();
+ */
+export function linkSymbols<const Fns extends Record<string, FFIFunctionWithPtr>>(
+  symbols: Fns,
+): { readonly symbols: ConvertFns<Fns>; close(): void; [Symbol.dispose](): void } {
+  if (symbols === null || typeof symbols !== "object") {
+    throw invalidArgType(`linkSymbols(): argument 1 must be an object. Received ${describeReceived(symbols)}`);
+  }
+  const names = Object.keys(symbols);
+  if (names.length === 0) throw invalidArgType("Expected at least one symbol");
+  const guards: Guard[] = [];
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const guard = closedGuard(() => `Cannot call "${name}": linkSymbols() was closed`);
+    guards.push(guard);
+    out[name] = bind(name, symbols[name], guard, "linkSymbols()");
+  }
+  const close = (): void => {
+    for (const g of guards) g.closed = true;
+  };
+  return Object.freeze({ symbols: Object.freeze(out) as ConvertFns<Fns>, close, [Symbol.dispose]: close });
+}

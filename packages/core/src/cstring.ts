@@ -1,0 +1,75 @@
+import { inspect } from "node:util";
+import { decodeUtf8, koffi, strlen } from "./koffi-engine.js";
+import { checkedAddress } from "./pointer.js";
+import { describeReceived, invalidArgType, outOfRange } from "./errors.js";
+import { registerAddressCarrier } from "./conversion.js";
+import type { Pointer } from "./types.js";
+
+const { trunc } = Math;
+const EMPTY = new ArrayBuffer(0);
+
+/**
+ * A NUL-terminated UTF-8 string read from native memory. It extends `String`: the text is decoded and copied,
+ * so it stays valid after the native memory is freed. `ptr`, `byteOffset` and `byteLength` describe where it
+ * came from; `arrayBuffer` is a zero-copy view of the original bytes (valid only while they are).
+ *
+ * @example
+ * const s = new CString(p);          // up to the first NUL
+ * const t = new CString(p, 4, 2);    // exactly 2 bytes, 4 bytes in
+ * lib.symbols.free(s.ptr); console.log(s); // still works
+ */
+export class CString extends String {
+  /** The pointer given to the constructor (`0` for NULL). */
+  readonly ptr: Pointer;
+  /** The offset given to the constructor, if any. */
+  readonly byteOffset: number | undefined;
+  /** The length given to the constructor, if any. */
+  readonly byteLength: number | undefined;
+  #arrayBuffer: ArrayBuffer | undefined;
+
+  constructor(ptr: Pointer | number | bigint | null, byteOffset?: number, byteLength?: number) {
+    if (ptr === 0 || ptr === null || ptr === undefined || ptr === 0n) {
+      super("");
+      this.#arrayBuffer = EMPTY;
+      this.ptr = 0 as Pointer;
+      this.byteOffset = byteOffset;
+      this.byteLength = byteLength;
+      return;
+    }
+    const address = checkedAddress(ptr, byteOffset, "new CString()");
+    if (byteLength !== undefined) {
+      if (typeof byteLength !== "number" || trunc(byteLength) !== byteLength) {
+        throw invalidArgType(`new CString(): byteLength must be an integer. Received ${describeReceived(byteLength)}`);
+      }
+      if (byteLength < 0) throw outOfRange(`new CString(): byteLength must be >= 0. Received ${byteLength}`);
+    }
+    super(byteLength === 0 ? "" : decodeUtf8(address, byteLength));
+    if (byteLength === 0) this.#arrayBuffer = EMPTY;
+    this.ptr = (typeof ptr === "bigint" ? Number(ptr) : ptr) as Pointer;
+    this.byteOffset = byteOffset;
+    this.byteLength = byteLength;
+  }
+
+  /** Zero-copy view of the original bytes (not including the NUL). */
+  get arrayBuffer(): ArrayBuffer {
+    if (this.#arrayBuffer === undefined) {
+      const address = this.ptr + (this.byteOffset ?? 0);
+      const length = this.byteLength ?? strlen(address);
+      this.#arrayBuffer = length === 0 ? EMPTY : koffi.view(address, length);
+    }
+    return this.#arrayBuffer;
+  }
+
+  /** Prints the text itself, as `console.log` does for a CString in Bun. */
+  [inspect.custom](): string {
+    return this.valueOf();
+  }
+}
+
+registerAddressCarrier(
+  (v) => v instanceof CString,
+  (v) => {
+    const s = v as CString;
+    return s.ptr === 0 ? null : s.ptr + (s.byteOffset ?? 0);
+  },
+);

@@ -1,0 +1,87 @@
+import { koffi, type KoffiLibrary } from "./koffi-engine.js";
+import { FFIError, describeReceived, invalidArgType, withCode } from "./errors.js";
+import { alternativePaths, libraryPathArgument } from "./library-path.js";
+import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./declaration.js";
+import { callbackActivity } from "./callback.js";
+import type { ConvertFns, FFIFunction, Library } from "./types.js";
+
+function openLibrary(path: string): KoffiLibrary {
+  let first: unknown;
+  for (const candidate of [path, ...alternativePaths(path)]) {
+    try {
+      return koffi.load(candidate);
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  const reason = String((first as Error)?.message ?? first).replace(/^Failed to load shared library:\s*/, "");
+  throw withCode(new Error(`Failed to open library "${path}": ${reason}`, { cause: first }), "ERR_DLOPEN_FAILED");
+}
+
+function unloadWhenSafe(lib: KoffiLibrary): void {
+  // Unloading while a JS callback runs would return into unmapped code: wait until native frames are gone.
+  if (callbackActivity.depth > 0) setImmediate(() => unloadWhenSafe(lib));
+  else lib.unload();
+}
+
+/**
+ * Opens a shared library and declares its functions, as `bun:ffi`'s `dlopen`.
+ *
+ * @example
+ * const lib = dlopen(`libsqlite3.${suffix}`, { sqlite3_libversion: { args: [], returns: "cstring" } });
+ * console.log(lib.symbols.sqlite3_libversion());
+ */
+export function dlopen<const Fns extends Record<string, FFIFunction>>(path: string | URL, symbols: Fns): Library<Fns> {
+  const file = libraryPathArgument(path);
+  if (symbols === null || typeof symbols !== "object") {
+    throw invalidArgType(`dlopen(): argument 2 (symbols) must be an object. Received ${describeReceived(symbols)}`);
+  }
+  const names = Object.keys(symbols);
+  if (names.length === 0) throw invalidArgType("Expected at least one symbol");
+  // Validate every declaration before touching the library.
+  const signatures = names.map((name) => resolveSignature(symbols[name], `dlopen(): symbol "${name}"`));
+
+  const lib = openLibrary(file);
+  const guards: Guard[] = [];
+  const out: Record<string, unknown> = {};
+  try {
+    names.forEach((name, i) => {
+      const sig = signatures[i]!;
+      const { ret, args } = koffiTypesForCall(sig);
+      let raw: (...args: unknown[]) => unknown;
+      try {
+        raw = lib.func(name, ret, args) as (...args: unknown[]) => unknown;
+      } catch (e) {
+        if (/Cannot find function/.test(String((e as Error)?.message))) {
+          throw invalidArgType(`Symbol "${name}" not found in "${file}"`);
+        }
+        throw e;
+      }
+      const guard: Guard = {
+        closed: false,
+        fail(): never {
+          throw new FFIError("ERR_FFI_LIBRARY_CLOSED", `Cannot call "${name}": the library "${file}" was closed`);
+        },
+      };
+      guards.push(guard);
+      const compiled = compileCall(name, sig, raw, guard);
+      Object.defineProperties(compiled.fn, {
+        ptr: { value: Number(lib.symbol(name) as bigint), enumerable: true },
+        native: { value: compiled.native },
+        source: { value: compiled.source },
+      });
+      out[name] = compiled.fn;
+    });
+  } catch (e) {
+    lib.unload();
+    throw e;
+  }
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const g of guards) g.closed = true;
+    unloadWhenSafe(lib);
+  };
+  return Object.freeze({ symbols: Object.freeze(out) as ConvertFns<Fns>, close, [Symbol.dispose]: close });
+}

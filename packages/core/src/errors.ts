@@ -1,0 +1,85 @@
+/**
+ * Errors thrown by ffi-kit.
+ *
+ * Argument validation reuses Node's codes and classes (`TypeError` with `ERR_INVALID_ARG_TYPE`,
+ * `RangeError` with `ERR_OUT_OF_RANGE`...); failures that are ours alone are {@link FFIError}s whose
+ * `code` starts with `ERR_FFI_`.
+ */
+
+/** The codes of {@link FFIError}. */
+export type FFIErrorCode =
+  | "ERR_FFI_INVALID_POINTER"
+  | "ERR_FFI_LIBRARY_CLOSED"
+  | "ERR_FFI_FUNCTION_CLOSED"
+  | "ERR_FFI_CALLBACK_CLOSED"
+  | "ERR_FFI_UNSUPPORTED_TYPE"
+  | "ERR_FFI_EXTENSION_REQUIRED"
+  | "ERR_FFI_CALLBACK_LIMIT"
+  | "ERR_FFI_USE_AFTER_FREE"
+  | (string & {});
+
+/**
+ * An error of ffi-kit's own, with a stable `code` to match on.
+ *
+ * @example
+ * try { read.u8(16) } catch (e) { if (e instanceof FFIError && e.code === "ERR_FFI_INVALID_POINTER") ... }
+ */
+export class FFIError extends Error {
+  readonly code: FFIErrorCode;
+  constructor(code: FFIErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+  override get name(): string {
+    return "FFIError";
+  }
+  override toString(): string {
+    return `FFIError [${this.code}]: ${this.message}`;
+  }
+}
+
+/** Attaches a Node-style `code` to a built-in error (`TypeError`, `RangeError`, `Error`). */
+export function withCode<E extends Error>(error: E, code: string): E & { code: string } {
+  Object.defineProperty(error, "code", { value: code, enumerable: true, writable: true, configurable: true });
+  return error as E & { code: string };
+}
+
+/** Describes a received value the way Node's own errors do: `type string ('12')`, `an instance of Foo`. */
+export function describeReceived(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  switch (typeof value) {
+    case "function":
+      return `function ${(value as { name?: string }).name || "<anonymous>"}`;
+    case "object": {
+      const ctor = (value as object).constructor as { name?: string } | undefined;
+      if (ctor && typeof ctor.name === "string" && ctor.name !== "") return `an instance of ${ctor.name}`;
+      return "an object";
+    }
+    case "string": {
+      const shown = value.length > 28 ? `${value.slice(0, 25)}...` : value;
+      return `type string (${JSON.stringify(shown).replace(/^"|"$/g, "'")})`;
+    }
+    case "bigint":
+      return `type bigint (${value}n)`;
+    case "symbol":
+      return `type symbol (${String(value)})`;
+    default:
+      return `type ${typeof value} (${Object.is(value, -0) ? "-0" : String(value)})`;
+  }
+}
+
+/** `TypeError` with code `ERR_INVALID_ARG_TYPE`. */
+export function invalidArgType(message: string): TypeError & { code: string } {
+  return withCode(new TypeError(message), "ERR_INVALID_ARG_TYPE");
+}
+
+/** `TypeError` with code `ERR_INVALID_ARG_VALUE`. */
+export function invalidArgValue(message: string): TypeError & { code: string } {
+  return withCode(new TypeError(message), "ERR_INVALID_ARG_VALUE");
+}
+
+/** `RangeError` with code `ERR_OUT_OF_RANGE`. */
+export function outOfRange(message: string): RangeError & { code: string } {
+  return withCode(new RangeError(message), "ERR_OUT_OF_RANGE");
+}

@@ -1,0 +1,105 @@
+import { koffi } from "./koffi-engine.js";
+import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import type { Pointer, TypedArray } from "./types.js";
+
+/** Addresses below this are never valid memory: reading them would crash the process. */
+export const MIN_VALID_ADDRESS = 4096;
+
+/** Returns its argument from a constructor, so a subclass installs its private fields on that object. */
+const ReturnTarget = function ReturnTarget(target: object) {
+  return target;
+} as unknown as new (target: object) => object;
+
+/**
+ * Remembers the address of a view's first byte on the view itself, in a private field that user code cannot
+ * see or change (the "return override" trick). Reading it is a few nanoseconds; `koffi.address` is ~50.
+ */
+class AddressStamp extends ReturnTarget {
+  #address: number;
+  constructor(target: object, address: number) {
+    super(target);
+    this.#address = address;
+  }
+  static read(target: object): number {
+    return #address in target ? (target as AddressStamp).#address : -1;
+  }
+  static write(target: object, address: number): void {
+    try {
+      new AddressStamp(target, address);
+    } catch {
+      // An exotic object that cannot take the field: no cache, the slow path runs each time.
+    }
+  }
+}
+
+const { isView } = ArrayBuffer;
+const { trunc } = Math;
+
+function viewByteLength(view: unknown): number {
+  if (isView(view)) return view.byteLength;
+  if (view instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && view instanceof SharedArrayBuffer)) {
+    return view.byteLength;
+  }
+  throw invalidArgType(
+    `ptr(): argument 1 must be a TypedArray, DataView or ArrayBuffer. Received ${describeReceived(view)}`,
+  );
+}
+
+function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
+  const length = viewByteLength(view);
+  if (length === 0) {
+    throw invalidArgType("ArrayBufferView must have a length > 0. A pointer to empty memory doesn't work");
+  }
+  let base = AddressStamp.read(view as object);
+  if (base < 0) {
+    base = Number(koffi.address(view));
+    AddressStamp.write(view as object, base);
+  }
+  if (byteOffset === undefined) return base as Pointer;
+  if (typeof byteOffset !== "number" || trunc(byteOffset) !== byteOffset) {
+    throw invalidArgType(`ptr(): argument 2 (byteOffset) must be an integer. Received ${describeReceived(byteOffset)}`);
+  }
+  if (byteOffset < 0 || byteOffset > length) {
+    // Bun throws TypeError ERR_INVALID_ARG_TYPE for every ptr() failure; keep its class and code.
+    throw invalidArgType(`ptr(): byteOffset ${byteOffset} is out of bounds for a view of ${length} bytes`);
+  }
+  return (base + byteOffset) as Pointer;
+}
+
+/**
+ * The address of a view's bytes (plus `byteOffset`), as a number. The same view always gives the same address.
+ *
+ * @example
+ * const bytes = new Uint8Array(32);
+ * lib.symbols.fill(ptr(bytes), 32);
+ */
+export function ptr(view: TypedArray | DataView | ArrayBufferLike, byteOffset?: number): Pointer {
+  // Fast path: a non-empty TypedArray seen before. `.length` is 0 once the buffer is detached or shrunk to 0.
+  const base = AddressStamp.read(view);
+  if (base >= 0 && byteOffset === undefined && (view as TypedArray).length > 0) return base as Pointer;
+  return ptrSlow(view, byteOffset);
+}
+
+/**
+ * Validates a pointer given to `read.*`, `toArrayBuffer`, `toBuffer` or `CString` and returns it as a number.
+ * Addresses below 4096 throw `ERR_FFI_INVALID_POINTER` instead of crashing the process.
+ */
+export function checkedAddress(value: unknown, byteOffset: unknown, site: string): number {
+  let address: number;
+  if (typeof value === "number") address = value;
+  else if (typeof value === "bigint" && value >= 0n && value < 9007199254740992n) address = Number(value);
+  else throw invalidArgType(`${site}: Expected a pointer (a number). Received ${describeReceived(value)}`);
+  if (byteOffset !== undefined && byteOffset !== 0) {
+    if (typeof byteOffset !== "number" || trunc(byteOffset) !== byteOffset) {
+      throw invalidArgType(`${site}: byteOffset must be an integer. Received ${describeReceived(byteOffset)}`);
+    }
+    address += byteOffset;
+  }
+  if (!(address >= MIN_VALID_ADDRESS) || trunc(address) !== address || address >= 9007199254740992) {
+    throw new FFIError(
+      "ERR_FFI_INVALID_POINTER",
+      `${site}: ${address} is not a valid address (addresses below ${MIN_VALID_ADDRESS} are never mapped; reading one would crash the process)`,
+    );
+  }
+  return address;
+}

@@ -1,0 +1,127 @@
+import type { FFIType, FFITypeName, FFITypeOrString } from "./ffi-type.js";
+import type { CString } from "./cstring.js";
+import type { JSCallback } from "./callback.js";
+
+/** A native address, as `bun:ffi` types it: a number branded so it is not mixed up with other numbers. */
+export type Pointer = number & { __pointer__: null };
+
+/** Any view whose bytes can be passed to native code. */
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** What each type accepts as a JavaScript argument. */
+export interface FFITypeToArgsType {
+  0: number;
+  1: number;
+  2: number;
+  3: number;
+  4: number;
+  5: number;
+  6: number;
+  7: number | bigint;
+  8: number | bigint;
+  9: number;
+  10: number;
+  11: boolean;
+  12: TypedArray | DataView | ArrayBufferLike | Pointer | number | bigint | CString | null | undefined;
+  13: undefined;
+  14: string | TypedArray | DataView | ArrayBufferLike | Pointer | number | bigint | CString | null | undefined;
+  15: number | bigint;
+  16: number | bigint;
+  17: JSCallback | Pointer | number | bigint | null;
+  18: never;
+  19: never;
+  20: TypedArray | DataView | ArrayBufferLike;
+}
+
+/** What each type gives back to JavaScript. */
+export interface FFITypeToReturnsType {
+  0: number;
+  1: number;
+  2: number;
+  3: number;
+  4: number;
+  5: number;
+  6: number;
+  7: bigint;
+  8: bigint;
+  9: number;
+  10: number;
+  11: boolean;
+  12: Pointer | bigint | null;
+  13: undefined;
+  14: CString | null;
+  15: number | bigint;
+  16: number | bigint;
+  17: Pointer | bigint | null;
+  18: never;
+  19: never;
+  20: never;
+}
+
+/** The number of a type given by name or number. */
+export type TypeNumber<T> = T extends FFITypeName
+  ? (typeof FFIType)[T]
+  : T extends number
+    ? T
+    : never;
+
+/** The JavaScript type accepted for an argument of FFI type `T`. */
+export type ArgType<T> = TypeNumber<T> extends keyof FFITypeToArgsType ? FFITypeToArgsType[TypeNumber<T>] : never;
+/** The JavaScript type returned for FFI type `T`. */
+export type ReturnType<T> = TypeNumber<T> extends keyof FFITypeToReturnsType
+  ? FFITypeToReturnsType[TypeNumber<T>]
+  : never;
+
+/** One function's declaration, as given to `dlopen`, `CFunction` or `linkSymbols`. */
+export interface FFIFunction {
+  readonly args?: readonly FFITypeOrString[];
+  readonly returns?: FFITypeOrString;
+  /** Raw address of the function (`CFunction`, `linkSymbols`). */
+  readonly ptr?: Pointer | number | bigint;
+  /** Accepted for compatibility with bun:ffi; every symbol is callable from any thread through koffi. */
+  readonly threadsafe?: boolean;
+}
+
+type MapArgs<A> = { -readonly [K in keyof A]: ArgType<A[K]> };
+
+/** The callable a declaration turns into. */
+export type ConvertFn<F extends FFIFunction> = ((
+  ...args: F["args"] extends readonly unknown[] ? MapArgs<F["args"]> : []
+) => F["returns"] extends FFITypeOrString ? ReturnType<F["returns"]> : undefined) & {
+  /** The symbol's address. */
+  readonly ptr: Pointer;
+  /** The underlying koffi function (no conversion, guarded against calls after `close()`). */
+  readonly native: (...args: unknown[]) => unknown;
+  /** Generated source of the wrapper, as `viewSource` returns it. */
+  readonly source: string;
+};
+
+/** Maps a declaration object to its callables. */
+export type ConvertFns<Fns extends Record<string, FFIFunction>> = { [K in keyof Fns]: ConvertFn<Fns[K]> };
+
+/** A loaded library: its callables and a way to unload it. */
+export interface Library<Fns extends Record<string, FFIFunction>> {
+  readonly symbols: ConvertFns<Fns>;
+  /** Unloads the library; later calls to its symbols throw `ERR_FFI_LIBRARY_CLOSED`. Idempotent. */
+  close(): void;
+  [Symbol.dispose](): void;
+}
+
+/** The options of a `JSCallback`. */
+export interface JSCallbackOptions<A extends readonly FFITypeOrString[] = readonly FFITypeOrString[], R extends FFITypeOrString = FFITypeOrString> {
+  readonly args?: A;
+  readonly returns?: R;
+  /** Callable from any thread (see README: without @ffi-kit/callbacks, koffi's blocking delivery is used). */
+  readonly threadsafe?: boolean;
+}
