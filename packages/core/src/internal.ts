@@ -1,0 +1,32 @@
+/**
+ * Building blocks shared with the other ffi-kit packages (`@ffi-kit/core/internal`): the single koffi instance,
+ * cached prototypes, pointer validation and the conversion planner. Not part of the bun:ffi surface; may change
+ * between minor versions.
+ */
+export { koffi, prototype, pointerTo, strlen, decodeUtf8, type KoffiType, type KoffiLibrary } from "./koffi-engine.js";
+export { checkedAddress, MIN_VALID_ADDRESS } from "./pointer.js";
+export {
+  planArgument,
+  returnExpression,
+  zeroValue,
+  koffiArgType,
+  koffiReturnType,
+  pointerConverter,
+  registerAddressCarrier,
+  TWO_53,
+  type ArgPlan,
+  type SlowConverter,
+} from "./conversion.js";
+export {
+  resolveSignature,
+  koffiTypesForCall,
+  koffiTypesForCallback,
+  compileCall,
+  wrapperSource,
+  type Signature,
+  type Guard,
+  type CompiledCall,
+} from "./declaration.js";
+export { callbackActivity, invokerSource } from "./callback.js";
+export { typeNames } from "./ffi-type.js";
+export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
