@@ -2,7 +2,7 @@ import { koffi, pointerTo, prototype } from "./koffi-engine.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
 import { FFIType } from "./ffi-type.js";
 import { koffiTypesForCallback, resolveSignature, type Signature } from "./declaration.js";
-import { planArgument, registerAddressCarrier, returnExpression, zeroValue, type SlowConverter } from "./conversion.js";
+import { callbackArgumentExpression, planArgument, registerAddressCarrier, zeroValue, type SlowConverter } from "./conversion.js";
 import { CString } from "./cstring.js";
 import { threadsafeCallbackFactory } from "./extension.js";
 import type { FFITypeOrString } from "./ffi-type.js";
@@ -81,7 +81,7 @@ function releaseTrampoline(t: Trampoline, zero: unknown): void {
 /** The JS source of the function koffi calls: converts C values for JS, calls the user's function, converts back. */
 export function invokerSource(sig: Signature): string {
   const params = Array.from({ length: sig.args.length }, (_, i) => `a${i}`);
-  const converted = sig.args.map((t, i) => returnExpression(t, `a${i}`, "CString"));
+  const converted = sig.args.map((t, i) => callbackArgumentExpression(t, `a${i}`, "CString"));
   const call = `FN(${converted.join(", ")})`;
   const result =
     sig.returns === FFIType.void ? `    ${call};\n` : `    const r = ${call};\n    return ${planArgument(sig.returns, "").fast("r", "S")};\n`;

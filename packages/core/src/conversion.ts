@@ -251,6 +251,22 @@ export function returnExpression(type: number, r: string, cstring: string): stri
   }
 }
 
+/**
+ * JS source of an expression turning koffi's value `a` of a callback argument into what bun:ffi passes to the JS
+ * function. Like {@link returnExpression}, except that koffi hands unsigned 64-bit callback arguments over as
+ * signed values (2^64-1 arrives as -1): those are reinterpreted.
+ */
+export function callbackArgumentExpression(type: number, a: string, cstring: string): string {
+  switch (type) {
+    case FFIType.u64:
+      return `(${a} < 0 ? BigInt.asUintN(64, BigInt(${a})) : typeof ${a} === "bigint" ? ${a} : BigInt(${a}))`;
+    case FFIType.u64_fast:
+      return `(${a} < 0 ? BigInt.asUintN(64, BigInt(${a})) : ${returnExpression(type, a, cstring)})`;
+    default:
+      return returnExpression(type, a, cstring);
+  }
+}
+
 /** The value C receives from a closed or failing callback: the zero of the return type. */
 export function zeroValue(type: number): unknown {
   switch (type) {
