@@ -124,9 +124,13 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
       case "object":
       case "function":
         if (v === null) return null;
-        if (isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) {
+        if (isView(v) || v instanceof ArrayBuffer) {
           if (type === FFIType.function) break;
           return v;
+        }
+        if (v instanceof SharedArrayBuffer) {
+          if (type === FFIType.function) break;
+          return new Uint8Array(v); // koffi takes views of shared memory, not the buffer itself
         }
         for (const c of carriers) if (c.is(v)) return c.addressOf(v) ?? null;
         break;
@@ -144,7 +148,10 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
 
 function bufferConverter(site: Site): SlowConverter {
   return (v) => {
-    if (typeof v === "object" && v !== null && (isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer)) return v;
+    if (typeof v === "object" && v !== null) {
+      if (isView(v) || v instanceof ArrayBuffer) return v;
+      if (v instanceof SharedArrayBuffer) return new Uint8Array(v);
+    }
     throw cannotConvert(v, FFIType.buffer, site, "a TypedArray, DataView or ArrayBuffer");
   };
 }

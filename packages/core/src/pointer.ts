@@ -20,8 +20,8 @@ class AddressStamp extends ReturnTarget {
     super(target);
     this.#address = address;
   }
-  static read(target: object): number {
-    return #address in target ? (target as AddressStamp).#address : -1;
+  static read(target: unknown): number {
+    return typeof target === "object" && target !== null && #address in target ? (target as AddressStamp).#address : -1;
   }
   static write(target: object, address: number): void {
     try {
@@ -52,7 +52,8 @@ function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
   }
   let base = AddressStamp.read(view as object);
   if (base < 0) {
-    base = Number(koffi.address(view));
+    // koffi refuses a bare SharedArrayBuffer; a view over it has the same address.
+    base = Number(koffi.address(isView(view) ? view : new Uint8Array(view as ArrayBufferLike)));
     AddressStamp.write(view as object, base);
   }
   if (byteOffset === undefined) return base as Pointer;
