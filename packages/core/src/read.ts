@@ -44,7 +44,7 @@ function at(p: unknown, byteOffset: unknown, site: string): number {
 }
 
 /** Reads a value at `ptr + byteOffset` (little-endian, unaligned allowed). */
-export type Reader<T> = (ptr: Pointer | number, byteOffset?: number) => T;
+export type Reader<T> = (ptr: Pointer | number | bigint, byteOffset?: number) => T;
 
 // One function per type, written out: a shared helper taking the getter as a closure would make the getter
 // call site megamorphic and cost more than the read itself.
@@ -57,53 +57,53 @@ const TWO_32 = 4294967296;
  * const n = read.i32(p, 4); // the int32 at p + 4
  */
 export const read = Object.freeze({
-  u8(ptr: Pointer | number, byteOffset?: number): number {
+  u8(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.u8()"), w = locate(a);
     return w.view.getUint8(a - w.base);
   },
-  i8(ptr: Pointer | number, byteOffset?: number): number {
+  i8(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.i8()"), w = locate(a);
     return w.view.getInt8(a - w.base);
   },
-  u16(ptr: Pointer | number, byteOffset?: number): number {
+  u16(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.u16()"), w = locate(a);
     return w.view.getUint16(a - w.base, true);
   },
-  i16(ptr: Pointer | number, byteOffset?: number): number {
+  i16(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.i16()"), w = locate(a);
     return w.view.getInt16(a - w.base, true);
   },
-  u32(ptr: Pointer | number, byteOffset?: number): number {
+  u32(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.u32()"), w = locate(a);
     return w.view.getUint32(a - w.base, true);
   },
-  i32(ptr: Pointer | number, byteOffset?: number): number {
+  i32(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.i32()"), w = locate(a);
     return w.view.getInt32(a - w.base, true);
   },
-  f32(ptr: Pointer | number, byteOffset?: number): number {
+  f32(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.f32()"), w = locate(a);
     return w.view.getFloat32(a - w.base, true);
   },
-  f64(ptr: Pointer | number, byteOffset?: number): number {
+  f64(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.f64()"), w = locate(a);
     return w.view.getFloat64(a - w.base, true);
   },
-  u64(ptr: Pointer | number, byteOffset?: number): bigint {
+  u64(ptr: Pointer | number | bigint, byteOffset?: number): bigint {
     const a = at(ptr, byteOffset, "read.u64()"), w = locate(a);
     return w.view.getBigUint64(a - w.base, true);
   },
-  i64(ptr: Pointer | number, byteOffset?: number): bigint {
+  i64(ptr: Pointer | number | bigint, byteOffset?: number): bigint {
     const a = at(ptr, byteOffset, "read.i64()"), w = locate(a);
     return w.view.getBigInt64(a - w.base, true);
   },
   /** A pointer-sized unsigned value, as a number (rounded above 2^53, as in bun:ffi). */
-  ptr(ptr: Pointer | number, byteOffset?: number): number {
+  ptr(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.ptr()"), w = locate(a), o = a - w.base;
     return w.view.getUint32(o, true) + w.view.getUint32(o + 4, true) * TWO_32;
   },
   /** A pointer-sized signed value, as a number (rounded beyond ±2^53). */
-  intptr(ptr: Pointer | number, byteOffset?: number): number {
+  intptr(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.intptr()"), w = locate(a), o = a - w.base;
     return w.view.getUint32(o, true) + w.view.getInt32(o + 4, true) * TWO_32;
   },

@@ -23,7 +23,7 @@ describe("CString", () => {
     expect(String(h)).toBe("hello, world");
     expect(h.length).toBe(12);
     expect(`${h}!`).toBe("hello, world!");
-    expect(h == "hello, world").toBe(true); // eslint-disable-line eqeqeq
+    expect((h as unknown) == "hello, world").toBe(true); // eslint-disable-line eqeqeq
     expect(JSON.stringify({ h })).toBe('{"h":"hello, world"}');
     expect(typeof h.ptr).toBe("number");
     expect(h.byteOffset).toBeUndefined();

@@ -95,7 +95,7 @@ describe("toArrayBuffer / toBuffer", () => {
       expect(() => f(p, 0, 0)).toThrow(expect.objectContaining({ code: "ERR_OUT_OF_RANGE" }));
       expect(() => f(p, 0, -5)).toThrow(expect.objectContaining({ code: "ERR_OUT_OF_RANGE" }));
       expect(() => f(p, 0, 1.5)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE" }));
-      expect(() => f(p, -p + 100, 4)).toThrow(expect.objectContaining({ code: "ERR_FFI_INVALID_POINTER" }));
+      expect(() => f(p, -(p as number) + 100, 4)).toThrow(expect.objectContaining({ code: "ERR_FFI_INVALID_POINTER" }));
     }
   });
 

@@ -1,0 +1,55 @@
+/** Type-level tests: declarations type their symbols as precisely as bun-types does. Checked by tsc via vitest. */
+import { describe, expectTypeOf, it } from "vitest";
+import { CFunction, CString, FFIType, JSCallback, dlopen, linkSymbols, ptr, read, toArrayBuffer, type Pointer } from "@ffi-kit/core";
+
+declare const path: string;
+
+describe("dlopen typing", () => {
+  it("maps string and numeric types to JS types", () => {
+    const lib = dlopen(path, {
+      add: { args: ["i32", "i32"], returns: "i32" },
+      addf: { args: [FFIType.f64, FFIType.f64], returns: FFIType.f64 },
+      big: { args: ["u64"], returns: "i64" },
+      fast: { args: [], returns: "i64_fast" },
+      name: { args: [], returns: "cstring" },
+      flag: { args: ["bool"], returns: "bool" },
+      p: { args: ["ptr"], returns: "ptr" },
+      nothing: { args: [] },
+      withCb: { args: ["function"], returns: "void" },
+    });
+    expectTypeOf(lib.symbols.add).parameters.toEqualTypeOf<[number, number]>();
+    expectTypeOf(lib.symbols.add).returns.toEqualTypeOf<number>();
+    expectTypeOf(lib.symbols.addf).returns.toEqualTypeOf<number>();
+    expectTypeOf(lib.symbols.big).parameters.toEqualTypeOf<[number | bigint]>();
+    expectTypeOf(lib.symbols.big).returns.toEqualTypeOf<bigint>();
+    expectTypeOf(lib.symbols.fast).returns.toEqualTypeOf<number | bigint>();
+    expectTypeOf(lib.symbols.name).returns.toEqualTypeOf<CString | null>();
+    expectTypeOf(lib.symbols.flag).returns.toEqualTypeOf<boolean>();
+    expectTypeOf(lib.symbols.p).returns.toEqualTypeOf<Pointer | bigint | null>();
+    expectTypeOf(lib.symbols.nothing).returns.toEqualTypeOf<undefined>();
+    expectTypeOf(lib.symbols.add.ptr).toEqualTypeOf<Pointer>();
+    expectTypeOf<JSCallback>().toMatchTypeOf<Parameters<typeof lib.symbols.withCb>[0]>();
+    expectTypeOf<null>().toMatchTypeOf<Parameters<typeof lib.symbols.withCb>[0]>();
+    // @ts-expect-error a string is not an i32
+    lib.symbols.add("1", 2);
+    // @ts-expect-error unknown symbol
+    lib.symbols.missing();
+    // @ts-expect-error unknown type name
+    dlopen(path, { f: { args: ["i33"], returns: "i32" } });
+  });
+
+  it("CFunction, linkSymbols and helpers", () => {
+    const f = new CFunction({ ptr: 1234 as Pointer, args: ["i32"], returns: "f32" });
+    expectTypeOf(f).parameters.toEqualTypeOf<[number]>();
+    expectTypeOf(f).returns.toEqualTypeOf<number>();
+    expectTypeOf(f.close).toEqualTypeOf<() => void>();
+    const linked = linkSymbols({ major: { ptr: 1, args: [], returns: "cstring" } });
+    expectTypeOf(linked.symbols.major).returns.toEqualTypeOf<CString | null>();
+    expectTypeOf(ptr(new Uint8Array(1))).toEqualTypeOf<Pointer>();
+    expectTypeOf(read.u64(1)).toEqualTypeOf<bigint>();
+    expectTypeOf(read.f32(1)).toEqualTypeOf<number>();
+    expectTypeOf(toArrayBuffer(1, 0, 4)).toEqualTypeOf<ArrayBuffer>();
+    const cb = new JSCallback((a: number) => a, { args: ["i32"], returns: "i32" });
+    expectTypeOf(cb.ptr).toEqualTypeOf<Pointer | null>();
+  });
+});
