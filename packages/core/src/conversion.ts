@@ -209,10 +209,12 @@ export function planArgument(type: number, site: Site): ArgPlan {
     case FFIType.u64:
     case FFIType.u64_fast: {
       const signed = type === FFIType.i64 || type === FFIType.i64_fast;
-      // koffi wraps safe integers and bigints of at most 64 bits exactly as Bun does; the rest takes the slow path.
+      // koffi wraps safe integers exactly as Bun does, and takes bigints once cut to 64 bits; the rest is slow.
+      const cut = signed ? "BigInt.asIntN" : "BigInt.asUintN";
       return {
         koffiType,
-        fast: (v, s) => `(typeof ${v} === "number" && ${v} <= 9007199254740991 && ${v} >= -9007199254740991 && ${v} === Math.trunc(${v}) ? ${v} : ${s}(${v}))`,
+        fast: (v, s) =>
+          `(typeof ${v} === "bigint" ? ${cut}(64, ${v}) : typeof ${v} === "number" && ${v} <= 9007199254740991 && ${v} >= -9007199254740991 && ${v} === Math.trunc(${v}) ? ${v} : ${s}(${v}))`,
         slow: int64Converter(type, signed, site),
       };
     }
