@@ -1,0 +1,63 @@
+/**
+ * Loads the package's node-addon-api addon (build/Release/ffi_kit_memory.node). A missing or broken addon throws
+ * one clear error that carries the underlying cause.
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { FFIError } from "@ffi-kit/core";
+
+/** The addon's functions (see native/memory.cc). Pointers are numbers or bigints validated by the caller. */
+export interface NativeMemory {
+  view(address: number, byteLength: number, adjust: number): ArrayBuffer | null;
+  copy(address: number, byteLength: number): ArrayBuffer;
+  detach(buffer: ArrayBuffer): boolean;
+  callFree(free: number | bigint, address: number, context: number | bigint | null, adjust: number): void;
+  adjust(delta: number): void;
+  withDeallocator(
+    address: number,
+    byteLength: number,
+    context: number | bigint | null,
+    deallocator: number | bigint,
+    id: number,
+  ): ArrayBuffer | null;
+  release(id: number, buffer?: ArrayBuffer): boolean;
+  releaseAll(): number;
+  copyAndDeallocate(address: number, byteLength: number, context: number | bigint | null, deallocator: number | bigint): ArrayBuffer;
+  externalBuffersAllowed(): boolean;
+  stats(): NativeDeallocatorStats;
+}
+
+/** Counters of the native-deallocator path (`toArrayBuffer`/`toBuffer` with a deallocator). */
+export interface NativeDeallocatorStats {
+  /** External buffers created with a deallocator. */
+  readonly created: number;
+  /** Deallocators called by the buffer's finalizer (after garbage collection or at environment teardown). */
+  readonly freedByFinalizer: number;
+  /** Deallocators called early: `dispose()`, a scope's end, or process exit. */
+  readonly freedByRelease: number;
+  /** Buffers made in copying mode (deallocator called at once). */
+  readonly copied: number;
+  /** Deallocators not called yet. */
+  readonly live: number;
+  /** Bytes behind those. */
+  readonly bytesLive: number;
+}
+
+const addonPath = fileURLToPath(new URL("../build/Release/ffi_kit_memory.node", import.meta.url));
+
+function load(): NativeMemory {
+  try {
+    return createRequire(import.meta.url)(addonPath) as NativeMemory;
+  } catch (cause) {
+    throw new FFIError(
+      "ERR_FFI_ADDON_MISSING",
+      `@ffi-kit/memory: cannot load its native addon at ${addonPath} (build it with \`npm run build\` in @ffi-kit/memory): ${
+        (cause as Error)?.message ?? String(cause)
+      }`,
+      { cause },
+    );
+  }
+}
+
+/** The loaded addon. */
+export const native: NativeMemory = load();

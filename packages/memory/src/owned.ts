@@ -1,0 +1,311 @@
+/**
+ * `own()`: adopt native memory as a view that frees it exactly once, on `dispose()` / `using`, on garbage
+ * collection (FinalizationRegistry), or at process exit, whichever comes first.
+ */
+import { FFIError, type CFunctionInstance, type FFIFunction } from "@ffi-kit/core";
+import { checkedAddress, describeReceived, invalidArgType, outOfRange, MIN_VALID_ADDRESS } from "@ffi-kit/core/internal";
+import {
+  Allocation,
+  FreeKind,
+  State,
+  adjustmentFor,
+  allocationOf,
+  bufferOf,
+  link,
+  release,
+  stamp,
+  takeId,
+  watch,
+} from "./allocation.js";
+import { copying, externalRefused } from "./buffer-mode.js";
+import { native } from "./native-addon.js";
+
+/** Any TypedArray constructor, or DataView. */
+export type ViewConstructor =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor
+  | DataViewConstructor;
+
+/** What `own()` can return: `"arraybuffer"`, `"buffer"` (Node Buffer), or a TypedArray/DataView constructor. */
+export type ViewKind = "arraybuffer" | "buffer" | ViewConstructor;
+
+/** The view type for a {@link ViewKind}, made disposable. */
+export type OwnedView<K extends ViewKind = Uint8ArrayConstructor> = (K extends "arraybuffer"
+  ? ArrayBuffer
+  : K extends "buffer"
+    ? Buffer
+    : K extends abstract new (...args: never[]) => infer V
+      ? V
+      : never) &
+  Disposable;
+
+/**
+ * How to free adopted memory:
+ * - a JS function, called as `free(address, byteLength)` (a core `dlopen` symbol or `CFunction` qualifies);
+ * - a native function pointer (number or bigint), called as `free(address, context)`: C's `free` works
+ *   (the extra argument is ignored by the C calling convention), as does a bun:ffi-style deallocator.
+ */
+export type FreeFunction =
+  | ((address: number, byteLength: number) => unknown)
+  | CFunctionInstance<FFIFunction & { ptr: number }>
+  | number
+  | bigint;
+
+/** Options of {@link own}. */
+export interface OwnOptions<K extends ViewKind = Uint8ArrayConstructor> {
+  /** The view to return (default `Uint8Array`). */
+  readonly as?: K;
+  /** Second argument for a native `free` pointer (default NULL). */
+  readonly context?: number | bigint | null;
+}
+
+function disposeThis(this: object): void {
+  dispose(this);
+}
+
+// One subclass per view kind, created once: `[Symbol.dispose]` lives on its prototype, and derived arrays
+// (`slice`, `map`...) are plain, not owned (species).
+const ownedClasses = new Map<unknown, new (buffer: ArrayBuffer) => object>();
+function ownedClass(base: ViewConstructor | typeof Buffer): new (buffer: ArrayBuffer) => object {
+  let cls = ownedClasses.get(base);
+  if (cls !== undefined) return cls;
+  if (base === Buffer) {
+    // Node's own Buffers are Uint8Arrays whose prototype is Buffer.prototype (FastBuffer); do the same.
+    class OwnedBuffer extends Uint8Array {
+      static get [Symbol.species](): Uint8ArrayConstructor {
+        return Uint8Array;
+      }
+    }
+    Object.setPrototypeOf(OwnedBuffer.prototype, Buffer.prototype);
+    cls = OwnedBuffer;
+  } else {
+    const Base = base as new (buffer: ArrayBuffer) => object;
+    cls = class Owned extends Base {
+      static get [Symbol.species](): unknown {
+        return Base;
+      }
+    };
+    Object.defineProperty(cls, "name", { value: `Owned${(base as { name: string }).name}` });
+  }
+  Object.defineProperty(cls.prototype, Symbol.dispose, { value: disposeThis, writable: true, configurable: true });
+  ownedClasses.set(base, cls);
+  return cls;
+}
+const OwnedUint8Array = ownedClass(Uint8Array);
+const ownedArrayBufferPrototype = Object.create(ArrayBuffer.prototype, {
+  [Symbol.dispose]: { value: disposeThis, writable: true, configurable: true },
+});
+
+const VIEW_KINDS = new Set<unknown>([
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+]);
+
+/** Wraps an owned ArrayBuffer in the requested view. Validates `as` and the element size. */
+export function makeView(buffer: ArrayBuffer, as: unknown, site: string): object {
+  if (as === undefined) return new OwnedUint8Array(buffer);
+  if (as === "arraybuffer") return Object.setPrototypeOf(buffer, ownedArrayBufferPrototype) as ArrayBuffer;
+  if (as === "buffer") return new (ownedClass(Buffer))(buffer);
+  const element = (as as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+  if (buffer.byteLength % element !== 0) {
+    throw outOfRange(`${site}: byteLength ${buffer.byteLength} is not a multiple of ${(as as { name: string }).name}'s element size ${element}`);
+  }
+  return new (ownedClass(as as ViewConstructor))(buffer);
+}
+
+/** Validates `options.as` before anything is adopted (so a bad option frees nothing and leaks nothing). */
+function checkedKind(as: unknown, site: string): void {
+  if (as === undefined || as === "arraybuffer" || as === "buffer" || VIEW_KINDS.has(as)) return;
+  throw invalidArgType(
+    `${site}: options.as must be "arraybuffer", "buffer", a TypedArray constructor or DataView. Received ${describeReceived(as)}`,
+  );
+}
+
+function checkedLength(byteLength: unknown, site: string): number {
+  if (typeof byteLength !== "number" || !Number.isInteger(byteLength)) {
+    throw invalidArgType(`${site}: argument 2 (byteLength) must be an integer. Received ${describeReceived(byteLength)}`);
+  }
+  if (byteLength <= 0 || byteLength > Number.MAX_SAFE_INTEGER) {
+    throw outOfRange(`${site}: argument 2 (byteLength) must be > 0. Received ${byteLength}`);
+  }
+  return byteLength;
+}
+
+function checkedContext(context: unknown, site: string): number | bigint | null {
+  if (context === undefined || context === null) return null;
+  if ((typeof context === "number" && Number.isInteger(context) && context >= 0) || (typeof context === "bigint" && context >= 0n)) {
+    return context;
+  }
+  throw invalidArgType(`${site}: options.context must be a pointer (a number or bigint) or null. Received ${describeReceived(context)}`);
+}
+
+function nativeFree(value: number | bigint, site: string): number | bigint {
+  if ((typeof value === "number" && !Number.isInteger(value)) || value < MIN_VALID_ADDRESS) {
+    throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: argument 3 (free) ${value} is not a valid function address`);
+  }
+  return value;
+}
+
+/**
+ * Adopts `byteLength` bytes of native memory at `ptr`: returns a view of them that frees them exactly once,
+ * through `free`, when disposed (`dispose(view)`, `view[Symbol.dispose]()`, `using`) or garbage-collected, or at
+ * process exit. After that the view is detached (length 0), and {@link addressOf} / {@link readOwned} throw
+ * `ERR_FFI_USE_AFTER_FREE`.
+ *
+ * @example
+ * const { symbols: lib } = dlopen(path, { make_blob: { args: ["usize"], returns: "ptr" }, free: { args: ["ptr"], returns: "void" } });
+ * using bytes = own(lib.make_blob(64), 64, lib.free); // freed at the end of the block
+ * const floats = own(p, 32, freePtr, { as: Float64Array });
+ */
+export function own<K extends ViewKind = Uint8ArrayConstructor>(
+  ptr: number | bigint,
+  byteLength: number,
+  free: FreeFunction,
+  options?: OwnOptions<K>,
+): OwnedView<K> {
+  const site = "own()";
+  const address =
+    typeof ptr === "number" && ptr >= MIN_VALID_ADDRESS && ptr <= Number.MAX_SAFE_INTEGER && Math.trunc(ptr) === ptr
+      ? ptr
+      : checkedAddress(ptr, 0, site);
+  const length = checkedLength(byteLength, site);
+  let kind: FreeKind;
+  let freeValue: Allocation["free"];
+  if (typeof free === "function") {
+    kind = FreeKind.Js;
+    freeValue = free as (address: number, byteLength: number) => unknown;
+  } else if (typeof free === "number" || typeof free === "bigint") {
+    kind = FreeKind.Native;
+    freeValue = nativeFree(free, site);
+  } else {
+    throw invalidArgType(
+      `${site}: argument 3 (free) must be a function, a CFunction or a native function pointer. Received ${describeReceived(free)}`,
+    );
+  }
+  let as: unknown;
+  let context: number | bigint | null = null;
+  if (options !== undefined) {
+    if (options === null || typeof options !== "object") {
+      throw invalidArgType(`${site}: argument 4 (options) must be an object. Received ${describeReceived(options)}`);
+    }
+    as = options.as;
+    checkedKind(as, site);
+    context = checkedContext(options.context, site);
+  }
+  if (as !== undefined && as !== "arraybuffer" && as !== "buffer") {
+    const element = (as as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    if (length % element !== 0) {
+      throw outOfRange(`${site}: byteLength ${length} is not a multiple of ${(as as { name: string }).name}'s element size ${element}`);
+    }
+  }
+
+  const record = new Allocation(takeId(), address, length, kind, freeValue, context);
+  let buffer: ArrayBuffer | null = copying ? null : native.view(address, length, adjustmentFor(length));
+  if (buffer === null) {
+    if (!copying) externalRefused(site);
+    // Copying mode: the view owns a JS copy; the native memory is freed now.
+    buffer = native.copy(address, length);
+    link(record);
+    stamp(buffer, record);
+    release(record, State.Copied, undefined);
+    return makeView(buffer, as, site) as OwnedView<K>;
+  }
+  link(record);
+  stamp(buffer, record);
+  watch(buffer, record);
+  return makeView(buffer, as, site) as OwnedView<K>;
+}
+
+/**
+ * Frees an owned view's memory now and detaches the view (and every other view of the same memory). Idempotent:
+ * returns `true` if this call freed it, `false` if it was already freed. Works for {@link own} views and for
+ * buffers from core's `toArrayBuffer`/`toBuffer` with a deallocator.
+ *
+ * @example
+ * const bytes = own(p, 16, free);
+ * dispose(bytes); // frees
+ * dispose(bytes); // false: nothing to do
+ */
+export function dispose(view: object): boolean {
+  const record = allocationOf(view);
+  if (record === undefined) {
+    throw invalidArgType(`dispose(): argument 1 must be a view owned by @ffi-kit/memory. Received ${describeReceived(view)}`);
+  }
+  if (record.state === State.Copied) {
+    // Copying mode: the native memory went at adoption; dispose drops the copy.
+    record.state = State.Disposed;
+    const buffer = bufferOf(view);
+    if (buffer !== undefined) native.detach(buffer);
+    return true;
+  }
+  if (record.state !== State.Live) return false;
+  return release(record, State.Disposed, bufferOf(view));
+}
+
+/**
+ * Whether `view` is memory owned by @ffi-kit/memory (freed or not).
+ *
+ * @example
+ * isOwned(own(p, 8, free)); // true
+ */
+export function isOwned(view: unknown): boolean {
+  return allocationOf(view) !== undefined;
+}
+
+/**
+ * Whether an owned view's memory has been freed (disposed, collected or released at exit).
+ *
+ * @example
+ * dispose(bytes); isFreed(bytes); // true
+ */
+export function isFreed(view: object): boolean {
+  const record = allocationOf(view);
+  if (record === undefined) {
+    throw invalidArgType(`isFreed(): argument 1 must be a view owned by @ffi-kit/memory. Received ${describeReceived(view)}`);
+  }
+  return record.state !== State.Live;
+}
+
+/** The record of a live owned view, or the error to throw. */
+export function liveAllocation(view: unknown, site: string): Allocation {
+  const record = allocationOf(view);
+  if (record === undefined) {
+    throw invalidArgType(`${site}: argument 1 must be a view owned by @ffi-kit/memory. Received ${describeReceived(view)}`);
+  }
+  if (record.state !== State.Live) {
+    throw new FFIError(
+      "ERR_FFI_USE_AFTER_FREE",
+      `${site}: the memory of this view (${record.byteLength} bytes at 0x${record.address.toString(16)}) was already freed`,
+    );
+  }
+  return record;
+}
+
+/**
+ * The native address of an owned view's first byte (plus `byteOffset`), for passing it back to native code.
+ * Throws `ERR_FFI_USE_AFTER_FREE` once the memory is freed, instead of handing out a dangling pointer.
+ *
+ * @example
+ * lib.symbols.consume(addressOf(bytes), bytes.byteLength);
+ */
+export function addressOf(view: object, byteOffset = 0): number {
+  const record = liveAllocation(view, "addressOf()");
+  const base = ArrayBuffer.isView(view) ? view.byteOffset : 0;
+  const limit = ArrayBuffer.isView(view) ? view.byteLength : record.byteLength;
+  if (typeof byteOffset !== "number" || !Number.isInteger(byteOffset)) {
+    throw invalidArgType(`addressOf(): argument 2 (byteOffset) must be an integer. Received ${describeReceived(byteOffset)}`);
+  }
+  if (byteOffset < 0 || byteOffset > limit) {
+    throw outOfRange(`addressOf(): argument 2 (byteOffset) must be >= 0 and <= ${limit}. Received ${byteOffset}`);
+  }
+  return record.address + base + byteOffset;
+}
