@@ -24,6 +24,8 @@ const core = dlopen(path, {
   sum_buf: { args: ["ptr", "u32"], returns: "u32" },
   call_cb_n: { args: ["function", "i32"], returns: "i32" },
 }).symbols;
+// The same C function declared i64_fast: numbers in and out while they are safe integers, as koffi does.
+const fast = dlopen(path, { add_int64_t: { args: ["i64_fast", "i64_fast"], returns: "i64_fast" } }).symbols;
 const k = koffi.load(path);
 const raw = {
   noop: k.func("void noop(void)"),
@@ -61,6 +63,7 @@ const cases = [
   ["add(i32, i32)", loop("s = f(i, 1)")(core.add_int32_t), loop("s = f(i, 1)")(raw.add_int32_t), 2e6, 1.1, "max"],
   ["add(f64, f64)", loop("s = f(i, 1.5)")(core.add_double), loop("s = f(i, 1.5)")(raw.add_double), 2e6, 1.1, "max"],
   ["add(i64, i64) -> i64", loop("s = f(1n, 2n)")(core.add_int64_t), loop("s = f(1n, 2n)")(raw.add_int64_t), 1e6, 1.1, "max"],
+  ["add(i64_fast, i64_fast) -> i64_fast", loop("s = f(i, 2)")(fast.add_int64_t), loop("s = f(i, 2)")(raw.add_int64_t), 1e6, 1.1, "max"],
   ["sum_buf(Uint8Array(64), u32)", loop("s = f(x, 64)")(core.sum_buf, bytes), loop("s = f(x, 64)")(raw.sum_buf, bytes), 1e6, 1.1, "max"],
   ["ptr(view) vs koffi.address", loop("s = f(x)")(ptr, bytes), loop("s = f(x)")(koffi.address, bytes), 2e6, 1 / 3, "max"],
   ["read.u8 vs koffi.decode.uint8", loop("s = f(x, i & 1023)")(read.u8, u8ptr), loop("s = f(x + (i & 1023))")(koffi.decode.uint8, u8ptr), 2e6, 1 / 5, "max"],
