@@ -1,1 +1,63 @@
-export {};
+/**
+ * @ffi-kit/fuzz: property-based fuzzing of FFI type conversions and of native libraries, with fast-check.
+ *
+ * @example
+ * import { fuzzLibrary } from "@ffi-kit/fuzz";
+ * const report = await fuzzLibrary({ library: "./libparse.so", symbol: "parse", args: ["buffer", "u32"], returns: "i32", lengthOf: { 1: 0 } });
+ * if (!report.ok) console.log(report.summary);
+ */
+export { TYPE_NAMES, typeName, type TypeName } from "./type-names.js";
+export {
+  NAN_PAYLOADS,
+  F32_MAX,
+  F32_MIN_NORMAL,
+  F32_MIN_SUBNORMAL,
+  F32_MAX_SUBNORMAL,
+  F64_MIN_NORMAL,
+  F64_MAX_SUBNORMAL,
+  INTEGER_BOUNDARIES,
+  FLOAT_BOUNDARIES,
+  BIGINT_BOUNDARIES,
+  ADDRESS_BOUNDARIES,
+} from "./boundaries.js";
+export {
+  arbitraries,
+  arbitraryFor,
+  bytes,
+  views,
+  type ValueKind,
+  type FFIArbitraryOptions,
+  type BytesOptions,
+  type GeneratedView,
+} from "./arbitraries.js";
+export {
+  expected,
+  expectedArgument,
+  expectedFromC,
+  expectedRead,
+  expectedPointerRejection,
+  expectedPtr,
+  expectedToArrayBuffer,
+  expectedCString,
+  READ_SIZES,
+  FIRST_VALID_ADDRESS,
+  type CValue,
+  type Expectation,
+  type ExpectedError,
+  type ReadKind,
+} from "./model.js";
+export { observe, show, disagreement, type Outcome } from "./outcome.js";
+export {
+  conversionProperties,
+  IDENTITY_TYPES,
+  CALLBACK_TYPES,
+  type ConversionProperty,
+  type ConversionPropertyOptions,
+} from "./conversion-properties.js";
+export {
+  checkConversions,
+  defaultConversionLibrary,
+  type ConversionReport,
+  type ConversionCheckOptions,
+  type PropertyFailure,
+} from "./conversion-campaign.js";
