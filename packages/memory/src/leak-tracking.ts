@@ -89,12 +89,16 @@ function stackOf(record: Allocation): string {
   return stack
     .split("\n")
     .slice(1)
-    .filter((line) => !/[\\/]memory[\\/](dist|src)[\\/](allocation|owned|native-deallocator|scope)\.[jt]s/.test(line))
+    .filter(
+      (line) =>
+        !/[\\/]memory[\\/](dist|src)[\\/](allocation|owned|native-deallocator|scope)\.[jt]s/.test(line) &&
+        !/[\\/]core[\\/](dist|src)[\\/]array-buffer\.[jt]s/.test(line),
+    )
     .join("\n");
 }
 
 /**
- * The allocations still live (not disposed, collected or freed at exit), newest first; only those adopted
+ * The allocations still live (not disposed, collected or freed at exit), oldest first; only those adopted
  * after `since` if given. Memory that is merely unreachable counts until the GC has collected it.
  *
  * @example
@@ -115,7 +119,7 @@ export function leaks(since?: LeakCheckpoint): LeakInfo[] {
       ageMs: r.createdAt === 0 ? 0 : now - r.createdAt,
     });
   }
-  return out;
+  return out.reverse();
 }
 
 function describe(list: readonly LeakInfo[], limit: number): string {
