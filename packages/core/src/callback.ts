@@ -84,13 +84,25 @@ export function invokerSource(sig: Signature): string {
   const converted = sig.args.map((t, i) => callbackArgumentExpression(t, `a${i}`, "CString"));
   const call = `FN(${converted.join(", ")})`;
   const result =
-    sig.returns === FFIType.void ? `    ${call};\n` : `    const r = ${call};\n    return ${planArgument(sig.returns, "").fast("r", "S")};\n`;
+    sig.returns === FFIType.void
+      ? `    ${call};\n`
+      : `    const r = ${call};\n    return ${planArgument(returnPlanType(sig.returns), "").fast("r", "S")};\n`;
   return `function invoke(${params.join(", ")}) {\n  D.depth++;\n  try {\n${result}  } finally {\n    D.depth--;\n  }\n}`;
+}
+
+/**
+ * How a callback's return value is converted. A `cstring` return is converted as a pointer: a JS string would
+ * become a temporary C string that is freed before C could read it.
+ */
+function returnPlanType(type: number): number {
+  return type === FFIType.cstring ? FFIType.ptr : type;
 }
 
 function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (...args: unknown[]) => unknown {
   const slow: SlowConverter =
-    sig.returns === FFIType.void ? (v) => v : (planArgument(sig.returns, "JSCallback return value").slow ?? ((v) => v));
+    sig.returns === FFIType.void
+      ? (v) => v
+      : (planArgument(returnPlanType(sig.returns), "JSCallback return value").slow ?? ((v) => v));
   return new Function("FN", "D", "CString", "S", `"use strict";\nreturn ${invokerSource(sig)};`)(fn, callbackActivity, CString, slow);
 }
 

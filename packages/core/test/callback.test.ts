@@ -198,3 +198,14 @@ describe("threadsafe JSCallback (without @ffi-kit/callbacks: koffi's blocking de
     expect(threads.join_single()).toBe(42);
   });
 });
+
+describe("JSCallback returning a cstring", () => {
+  const strings = dlopen(fixture("ffi"), { cb_identity_ptr: { args: ["function"], returns: "cstring" } }).symbols;
+  it("returns pointers to memory that outlives the call, and refuses JS strings (they would dangle)", () => {
+    const text = new TextEncoder().encode("kept alive\0");
+    using cb = new JSCallback(() => text, { returns: "cstring" });
+    expect(String(strings.cb_identity_ptr(cb))).toBe("kept alive");
+    using bad = new JSCallback(() => "temporary", { returns: "cstring" });
+    expect(() => strings.cb_identity_ptr(bad)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" }));
+  });
+});
