@@ -1,0 +1,106 @@
+/**
+ * The C side of each schema type: the koffi type it crosses the boundary as, both as a value (for `bind()`) and
+ * as source code (for generated modules). Structs are created once per dictionary (koffi never frees types).
+ */
+import { koffi, type KoffiType } from "@ffi-kit/core/internal";
+import type { DictionarySpec, FieldSpec, OneOfSpec, TypeSpec } from "./spec.js";
+import { schemaError } from "./spec.js";
+
+/** A koffi type as a value and as the source of an expression that builds it. */
+export interface CType {
+  readonly value: string | KoffiType;
+  readonly source: string;
+}
+
+const intNames = {
+  i8: "int8_t",
+  u8: "uint8_t",
+  i16: "int16_t",
+  u16: "uint16_t",
+  i32: "int32_t",
+  u32: "uint32_t",
+  i64: "int64_t",
+  u64: "uint64_t",
+} as const;
+
+const plain = (name: string): CType => ({ value: name, source: JSON.stringify(name) });
+
+/** Names the constants that hold struct types in generated code; `bind()` uses one shared cache. */
+export interface StructNamer {
+  struct(spec: DictionarySpec | OneOfSpec, build: () => CType): CType;
+}
+
+const structCache = new WeakMap<object, KoffiType>();
+
+/** The runtime namer: struct types cached per dictionary across every `bind()` call. */
+export const runtimeStructs: StructNamer = {
+  struct(spec, build) {
+    const key = spec.kind === "dictionary" ? spec.fields : spec.members;
+    let value = structCache.get(key);
+    const made = value === undefined ? build() : undefined;
+    if (value === undefined) {
+      value = made!.value as KoffiType;
+      structCache.set(key, value);
+    }
+    return { value, source: made?.source ?? "<cached struct>" };
+  },
+};
+
+/** The koffi type of a value of `spec` stored in memory (argument, struct member or union member). */
+export function storageType(spec: TypeSpec, namer: StructNamer): CType {
+  switch (spec.kind) {
+    case "int":
+      return plain(intNames[spec.name]);
+    case "float":
+      return plain(spec.name === "f32" ? "float" : "double");
+    case "bool":
+      return plain("bool");
+    case "string":
+      return plain("const char *");
+    case "stringEnum":
+    case "nativeEnum":
+      return plain("int32_t");
+    case "dictionary": {
+      const struct = namer.struct(spec, () => structOf(spec.fields, namer));
+      if (!spec.byPointer) return struct;
+      return { value: koffi.pointer(struct.value as KoffiType), source: `koffi.pointer(${struct.source})` };
+    }
+    case "oneOf":
+      return namer.struct(spec, () => {
+        const members = spec.members.map((m) => storageType(m, namer));
+        const union = koffi.union(Object.fromEntries(members.map((m, i) => [`m${i}`, m.value])) as Record<string, KoffiType>);
+        const value = koffi.struct({ tag: "int32_t", value: union });
+        const source = `koffi.struct({ tag: "int32_t", value: koffi.union({ ${members.map((m, i) => `m${i}: ${m.source}`).join(", ")} }) })`;
+        return { value, source };
+      });
+    case "globalObject":
+    case "void":
+      throw schemaError(`${spec.kind} has no C storage`);
+  }
+}
+
+function structOf(fields: readonly FieldSpec[], namer: StructNamer): CType {
+  const members = fields.map((f) => [f.name, storageType(f.type, namer)] as const);
+  const value = koffi.struct(Object.fromEntries(members.map(([n, c]) => [n, c.value])) as Record<string, KoffiType>);
+  const source = `koffi.struct({ ${members.map(([n, c]) => `${JSON.stringify(n)}: ${c.source}`).join(", ")} })`;
+  return { value, source };
+}
+
+/** The koffi type of an argument. */
+export function argumentType(spec: TypeSpec, namer: StructNamer): CType {
+  return storageType(spec, namer);
+}
+
+/** The koffi type a return value is declared with. */
+export function returnType(spec: TypeSpec, namer: StructNamer): CType {
+  switch (spec.kind) {
+    case "void":
+      return plain("void");
+    case "string":
+      return spec.name === "ByteString" ? plain("uintptr_t") : plain("const char *");
+    case "dictionary":
+      return spec.byPointer ? plain("uintptr_t") : storageType(spec, namer);
+    default:
+      return storageType(spec, namer);
+  }
+}

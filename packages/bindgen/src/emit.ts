@@ -1,0 +1,434 @@
+/**
+ * The planner: turns function schemas into straight-line JavaScript (or TypeScript) that converts every argument
+ * inline, calls the native function and converts the result. `bind()` compiles this source once per library with
+ * `new Function`; the CLI prints the same code into a module. Nothing is interpreted per call.
+ */
+import type { FunctionSchema, SignatureSpec } from "./fn.js";
+import * as runtime from "./runtime.js";
+import { argumentType, returnType, type CType, type StructNamer } from "./c-types.js";
+import { categories, describeSpec, schemaError, type DictionarySpec, type OneOfSpec, type Presence, type TypeSpec } from "./spec.js";
+
+/** A JS expression for an argument's place in messages (`site`) and its Node validator name (`name`). */
+interface Site {
+  readonly text: string;
+  readonly name: string;
+}
+
+/** A native function the generated code calls: `lib.func(symbol, ret, args)`. */
+export interface NativeDeclaration {
+  readonly id: string;
+  readonly symbol: string;
+  readonly ret: CType;
+  readonly args: readonly CType[];
+}
+
+/** A constant the generated code refers to (struct types, enum tables, converted defaults). */
+export interface Constant {
+  readonly id: string;
+  readonly value: unknown;
+  readonly source: string;
+}
+
+const MAX_SAFE = 9007199254740991;
+const q = (s: string): string => JSON.stringify(s);
+
+/** Prints a converted default value as a source literal. */
+function literal(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "number":
+      return Object.is(value, -0) ? "-0" : value !== value ? "NaN" : value === Infinity ? "Infinity" : value === -Infinity ? "-Infinity" : String(value);
+    case "bigint":
+      return `${value}n`;
+    case "boolean":
+      return String(value);
+    case "string":
+      return q(value);
+    case "object":
+      if (Buffer.isBuffer(value)) return `Buffer.from([${[...value].join(", ")}])`;
+      if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
+      return `{ ${Object.entries(value as object).map(([k, v]) => `${q(k)}: ${literal(v)}`).join(", ")} }`;
+    default:
+      throw schemaError(`cannot print a default of type ${typeof value}`);
+  }
+}
+
+/**
+ * Collects the helper functions, constants and native declarations of one compilation unit (one `bind()` call
+ * or one generated module) and emits the wrappers.
+ */
+export class Emitter {
+  readonly ts: boolean;
+  readonly constants: Constant[] = [];
+  readonly helpers: string[] = [];
+  readonly natives: NativeDeclaration[] = [];
+  private readonly memo = new Map<unknown, string>();
+  private readonly readers = new Map<unknown, string>();
+  private readonly structNames = new Map<object, CType>();
+  private readonly namer: StructNamer;
+
+  constructor(ts: boolean, namer: StructNamer | "module") {
+    this.ts = ts;
+    this.namer =
+      namer === "module"
+        ? {
+            // In a generated module each struct type becomes one module-level constant.
+            struct: (spec, build) => {
+              const key = spec.kind === "dictionary" ? spec.fields : spec.members;
+              let c = this.structNames.get(key);
+              if (c === undefined) {
+                const made = build();
+                const id = this.constant(made.value, made.source, "S");
+                c = { value: made.value, source: id };
+                this.structNames.set(key, c);
+              }
+              return c;
+            },
+          }
+        : namer;
+  }
+
+  private annotate(type: string): string {
+    return this.ts ? `: ${type}` : "";
+  }
+  private cast(expr: string, type: string): string {
+    return this.ts ? `(${expr} as ${type})` : expr;
+  }
+
+  /** Registers a constant and returns its identifier. */
+  constant(value: unknown, source: string, prefix = "K"): string {
+    const id = `${prefix}${this.constants.length}`;
+    this.constants.push({ id, value, source });
+    return id;
+  }
+
+  private memoConstant(key: unknown, value: unknown, source: string, prefix = "K"): string {
+    let id = this.memo.get(key);
+    if (id === undefined) {
+      id = this.constant(value, source, prefix);
+      this.memo.set(key, id);
+    }
+    return id;
+  }
+
+  /** An expression converting the identifier `v` (a JS value) to what koffi takes for `spec`. */
+  convert(spec: TypeSpec, v: string, site: Site): string {
+    switch (spec.kind) {
+      case "int":
+        return this.convertInt(spec, v, site);
+      case "float":
+        if (spec.mode === "plain") return `(typeof ${v} === "number" ? ${v} : R.toNumber(${v}, ${site.text}))`;
+        if (spec.mode === "validateInteger") {
+          return `(typeof ${v} === "number" && Math.trunc(${v}) === ${v} && ${v} >= ${spec.min} && ${v} <= ${spec.max} ? ${v} : R.validateInteger(${v}, ${site.name}, ${spec.min}, ${spec.max}))`;
+        }
+        return this.validateNumber(spec.min, spec.max, v, site);
+      case "bool":
+        return `!!${v}`;
+      case "string":
+        switch (spec.name) {
+          case "ByteString":
+            return `R.byteString(${v}, ${site.text})`;
+          case "USVString":
+            return `R.usvString(${v}, ${site.text})`;
+          default:
+            return `(typeof ${v} === "string" && ${v}.indexOf("\\0") === -1 ? ${v} : R.domString(${v}, ${site.text}))`;
+        }
+      case "stringEnum": {
+        const table = this.memoConstant(spec.values, spec.values, literal(spec.values));
+        const tests = spec.values.map((s, i) => `${v} === ${q(s)} ? ${i} : `).join("");
+        return `(${tests}R.stringEnum(${v}, ${table}, ${site.text}))`;
+      }
+      case "nativeEnum": {
+        const table = this.memoConstant(spec.entries, spec.entries, literal(spec.entries));
+        const tests = [...new Set(spec.entries.map(([, n]) => n))].map((n) => `${v} === ${n}`).join(" || ");
+        return `(${tests} ? ${this.cast(v, "number")} : R.nativeEnum(${v}, ${table}, ${site.text}))`;
+      }
+      case "dictionary":
+        return `${this.dictionaryConverter(spec)}(${v}, ${site.text}, ${site.name})`;
+      case "oneOf":
+        return `${this.oneOfConverter(spec)}(${v}, ${site.text}, ${site.name})`;
+      case "globalObject":
+      case "void":
+        throw schemaError(`${spec.kind} cannot be converted`);
+    }
+  }
+
+  private validateNumber(min: number | undefined, max: number | undefined, v: string, site: Site): string {
+    const checks = [`typeof ${v} === "number"`];
+    if (min !== undefined) checks.push(`${v} >= ${literal(min)}`);
+    if (max !== undefined) checks.push(`${v} <= ${literal(max)}`);
+    return `(${checks.join(" && ")} ? ${v} : R.validateNumber(${v}, ${site.name}, ${min === undefined ? "undefined" : literal(min)}, ${max === undefined ? "undefined" : literal(max)}))`;
+  }
+
+  private convertInt(spec: Extract<TypeSpec, { kind: "int" }>, v: string, site: Site): string {
+    const { bits, signed, min, max } = spec;
+    const big = bits === 64;
+    switch (spec.mode) {
+      case "wrap": {
+        if (big) {
+          const lo = signed ? -MAX_SAFE : 0;
+          return `(typeof ${v} === "number" && ${v} >= ${lo} && ${v} <= ${MAX_SAFE} && Math.trunc(${v}) === ${v} ? ${v} + 0 : R.int64Wrap(${v}, ${signed}, ${site.text}))`;
+        }
+        const fast =
+          bits === 32 ? (signed ? `${v} | 0` : `${v} >>> 0`) : signed ? `(${v} << ${32 - bits}) >> ${32 - bits}` : `${v} & ${2 ** bits - 1}`;
+        return `(typeof ${v} === "number" ? ${fast} : R.intWrap(${v}, ${bits}, ${signed}, ${site.text}))`;
+      }
+      case "clamp":
+      case "enforceRange": {
+        const slow = spec.mode === "clamp" ? "intClamp" : "intEnforce";
+        return `(typeof ${v} === "number" && ${v} >= ${min} && ${v} <= ${max} && Math.trunc(${v}) === ${v} ? ${v} + 0 : R.${slow}(${v}, ${min}, ${max}, ${big}, ${site.text}))`;
+      }
+      case "validateInt32":
+        return `(typeof ${v} === "number" && (${v} | 0) === ${v} && ${v} >= ${min} && ${v} <= ${max} ? ${v} : R.validateInt32(${v}, ${site.name}, ${min}, ${max}))`;
+      case "validateUint32":
+        return `(typeof ${v} === "number" && ${v} >>> 0 === ${v} && ${v} >= ${min} ? ${v} : R.validateUint32(${v}, ${site.name}, ${spec.positive === true}))`;
+      case "validateInteger":
+        return `(typeof ${v} === "number" && Math.trunc(${v}) === ${v} && ${v} >= ${min} && ${v} <= ${max} ? ${v} : R.validateInteger(${v}, ${site.name}, ${min}, ${max}))`;
+    }
+  }
+
+  /** The value C receives for an absent optional argument or member. */
+  private zero(spec: TypeSpec, site: Site): string {
+    switch (spec.kind) {
+      case "bool":
+        return "false";
+      case "string":
+        return "null";
+      case "dictionary":
+        return spec.byPointer ? "null" : `${this.dictionaryConverter(spec)}(undefined, ${site.text}, ${site.name})`;
+      case "oneOf":
+        return `{ tag: -1, value: {} }`;
+      default:
+        return "0";
+    }
+  }
+
+  /** `convert` with the rules of `presence` (absent values, defaults, required members). */
+  convertPresent(spec: TypeSpec, presence: Presence, v: string, site: Site, member: string | undefined): string {
+    const converted = this.convert(spec, v, site);
+    switch (presence.kind) {
+      case "optional":
+        return `(${v} === undefined || ${v} === null ? ${this.zero(spec, site)} : ${converted})`;
+      case "default":
+        return `(${v} === undefined ? ${this.defaultConstant(spec, presence.value, site)} : ${converted})`;
+      case "required":
+        return `(${v} === undefined ? R.missingMember(${site.text}) : ${converted})`;
+      case "none":
+        return member === undefined ? converted : `(${v} === undefined ? ${this.zero(spec, site)} : ${converted})`;
+    }
+  }
+
+  private defaultConstant(spec: TypeSpec, value: unknown, site: Site): string {
+    // Convert the default once, now, with the same code a call would run: a bad default fails at bind time.
+    const probe = new Emitter(false, this.ts ? "module" : this.namer);
+    const expr = probe.convert(spec, "v", { text: q(`default value`), name: q("default") });
+    const body = `"use strict";\n${probe.helpers.join("\n")}\nreturn (v) => ${expr};`;
+    let converted: unknown;
+    try {
+      converted = new Function("R", "koffi", ...probe.constants.map((c) => c.id), body)(runtime, undefined, ...probe.constants.map((c) => c.value))(value);
+    } catch (e) {
+      throw schemaError(`invalid .default() value for ${describeSpec(spec)}: ${(e as Error).message}`);
+    }
+    void site;
+    return this.constant(converted, literal(converted), "D");
+  }
+
+  /** The name of a helper converting a JS object to the struct of `spec` (members in declaration order). */
+  private dictionaryConverter(spec: DictionarySpec): string {
+    const key = spec.fields;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    const id = `dict${this.helpers.length}`;
+    this.memo.set(key, id);
+    const lines: string[] = [];
+    lines.push(`function ${id}(v${this.annotate("unknown")}, site${this.annotate("string")}, name${this.annotate("string")})${this.annotate("Record<string, unknown>")} {`);
+    lines.push(
+      `  const o = ${this.cast(`(v === undefined || v === null ? R.EMPTY : typeof v === "object" || typeof v === "function" ? v : R.notDictionary(v, site))`, "Record<string, unknown>")};`,
+    );
+    spec.fields.forEach((f, i) => {
+      lines.push(`  const m${i} = o[${q(f.name)}];`);
+    });
+    const members = spec.fields.map((f, i) => {
+      const site: Site = { text: `site + ${q(`, member "${f.name}"`)}`, name: `name + ${q(`.${f.name}`)}` };
+      return `    ${q(f.name)}: ${this.convertPresent(f.type, f.presence, `m${i}`, site, f.name)},`;
+    });
+    lines.push("  return {", ...members, "  };", "}");
+    this.helpers.push(lines.join("\n"));
+    return id;
+  }
+
+  /** The name of a helper converting a JS value to the tagged union of `spec`. */
+  private oneOfConverter(spec: OneOfSpec): string {
+    const key = spec.members;
+    const known = this.memo.get(key);
+    if (known !== undefined) return known;
+    const id = `union${this.helpers.length}`;
+    this.memo.set(key, id);
+    const lines: string[] = [];
+    lines.push(`function ${id}(v${this.annotate("unknown")}, site${this.annotate("string")}, name${this.annotate("string")})${this.annotate("{ tag: number; value: Record<string, unknown> }")} {`);
+    const byCategory = (c: string): number => spec.members.findIndex((m) => categories(m).includes(c as never));
+    const branch = (i: number): string => `{ tag: ${i}, value: { m${i}: ${this.convert(spec.members[i]!, "v", { text: "site", name: "name" })} } }`;
+    const dict = byCategory("object");
+    const bool = byCategory("boolean");
+    const num = byCategory("number");
+    const big = spec.members.findIndex((m) => m.kind === "int" && m.bits === 64 && !m.mode.startsWith("validate"));
+    const str = byCategory("string");
+    // WebIDL's union algorithm: exact kinds first, then string, number, boolean conversions.
+    if (dict !== -1) lines.push(`  if (v === undefined || v === null || typeof v === "object" || typeof v === "function") return ${branch(dict)};`);
+    if (bool !== -1) lines.push(`  if (typeof v === "boolean") return ${branch(bool)};`);
+    if (num !== -1) lines.push(`  if (typeof v === "number") return ${branch(num)};`);
+    if (big !== -1) lines.push(`  if (typeof v === "bigint") return ${branch(big)};`);
+    if (str !== -1) lines.push(`  if (typeof v !== "symbol") return ${branch(str)};`);
+    if (num !== -1) lines.push(`  if (typeof v !== "bigint") return ${branch(num)};`);
+    if (bool !== -1) lines.push(`  return ${branch(bool)};`);
+    else lines.push(`  return R.noUnionMember(v, ${q(spec.members.map(describeSpec).join(" or "))}, site);`);
+    lines.push("}");
+    this.helpers.push(lines.join("\n"));
+    return id;
+  }
+
+  /** The name of a helper turning a struct koffi returned into a plain object with converted members. */
+  private structReader(spec: DictionarySpec): string {
+    const known = this.readers.get(spec.fields);
+    if (known !== undefined) return known;
+    const id = `read${this.helpers.length}`;
+    this.readers.set(spec.fields, id);
+    const members = spec.fields.map((f) => `    ${q(f.name)}: ${this.convertReturn(f.type, `o[${q(f.name)}]`, `${q(`struct member "${f.name}"`)}`)},`);
+    this.helpers.push(
+      [`function ${id}(o${this.annotate("Record<string, unknown>")})${this.annotate("unknown")} {`, "  return {", ...members, "  };", "}"].join("\n"),
+    );
+    return id;
+  }
+
+  /** An expression turning koffi's result `r` (declared with `returnType`) into the JS value. */
+  convertReturn(spec: TypeSpec, r: string, site: string): string {
+    switch (spec.kind) {
+      case "int":
+        return spec.bits === 64 ? `R.toBigInt(${r})` : r;
+      case "string":
+        if (spec.name === "ByteString") return `R.readByteString(${r})`;
+        if (spec.name === "USVString") return `R.wellFormed(${this.cast(r, "string | null")})`;
+        return r;
+      case "stringEnum": {
+        const table = this.memoConstant(spec.values, spec.values, literal(spec.values));
+        return `R.enumName(${this.cast(r, "number")}, ${table}, ${site})`;
+      }
+      case "nativeEnum": {
+        const table = this.memoConstant(spec.entries, spec.entries, literal(spec.entries));
+        return `R.enumValue(${this.cast(r, "number")}, ${table}, ${site})`;
+      }
+      case "dictionary": {
+        const reader = this.structReader(spec);
+        if (!spec.byPointer) return `${reader}(${this.cast(r, "Record<string, unknown>")})`;
+        const struct = argumentType({ ...spec, byPointer: false }, this.namer);
+        const structRef = this.ts ? struct.source : this.memoConstant(struct.value, struct.value, struct.source, "S");
+        return `(${r} === 0 ? null : ${reader}(${this.cast(`koffi.decode(${r}, ${structRef})`, "Record<string, unknown>")}))`;
+      }
+      case "void":
+        return "undefined";
+      default:
+        return r;
+    }
+  }
+
+  private cType(c: CType): string {
+    // Plain type names are inlined; struct types are constants.
+    if (typeof c.value === "string") return c.source;
+    if (this.ts) return c.source;
+    return this.memoConstant(c.value, c.value, c.source, "S");
+  }
+
+  /** Declares the native function of a signature and returns its identifier. */
+  private native(sig: SignatureSpec, symbol: string): string {
+    const id = `native${this.natives.length}`;
+    const ret = returnType(sig.ret, this.namer);
+    const args = sig.args.filter((a) => a.type.kind !== "globalObject").map((a) => argumentType(a.type, this.namer));
+    this.natives.push({ id, symbol, ret: { value: ret.value, source: this.cType(ret) }, args: args.map((a) => ({ value: a.value, source: this.cType(a) })) });
+    return id;
+  }
+
+  /** The JS parameters of a signature (globalObject arguments take none). */
+  static params(sig: SignatureSpec): SignatureSpec["args"] {
+    return sig.args.filter((a) => a.type.kind !== "globalObject");
+  }
+
+  /** The number of arguments a call must give. */
+  static required(sig: SignatureSpec): number {
+    return Emitter.params(sig).filter((a) => a.presence.kind === "none").length;
+  }
+
+  private body(name: string, sig: SignatureSpec, symbol: string, params: string[], indent: string): string[] {
+    const native = this.native(sig, symbol);
+    const args = Emitter.params(sig).map((a, i) =>
+      this.convertPresent(a.type, a.presence, params[i]!, { text: q(`${name}(): argument ${i + 1} (${a.name})`), name: q(a.name) }, undefined),
+    );
+    const call = `${native}(${args.join(", ")})`;
+    if (sig.ret.kind === "void") return [`${indent}${call};`];
+    return [`${indent}const r = ${call};`, `${indent}return ${this.convertReturn(sig.ret, "r", q(`${name}()`))};`];
+  }
+
+  /**
+   * Emits the wrapper of one function schema as a function declaration named `id`. `bound` is the name it is bound
+   * under (used for messages and the default symbol).
+   */
+  wrapper(id: string, bound: string, schema: FunctionSchema, retType: string): string {
+    const sigs = schema.signatures;
+    const arity = Math.max(...sigs.map((s) => Emitter.params(s).length));
+    const params = Array.from({ length: arity }, (_, i) => `a${i}`);
+    const paramList = params.map((p) => `${p}${this.ts ? "?: unknown" : ""}`).join(", ");
+    const lines: string[] = [`function ${id}(${paramList})${this.annotate(retType)} {`];
+    if (!schema.overloaded) {
+      const sig = sigs[0]!;
+      const req = Emitter.required(sig);
+      if (req > 0) {
+        const names = this.memoConstant(`names:${id}`, Emitter.params(sig).map((a) => a.name), literal(Emitter.params(sig).map((a) => a.name)));
+        lines.push(`  if (arguments.length < ${req}) R.missingArgs(${q(bound)}, ${req}, arguments.length, ${names});`);
+      }
+      lines.push("  if (G.closed) G.fail();");
+      lines.push(...this.body(bound, sig, sig.symbol ?? bound, params, "  "));
+      if (this.ts && sig.ret.kind !== "void") lines[lines.length - 1] = lines[lines.length - 1]!.replace(/;$/, ` as ${retType};`);
+      lines.push("}");
+      return lines.join("\n");
+    }
+    // Variants: the first, in declaration order, whose argument count fits and whose arguments all have the kind of
+    // JavaScript value its types take (no coercion) wins; its conversions then run as for a plain function.
+    lines.push("  const n = arguments.length;", "  if (G.closed) G.fail();");
+    const minReq = Math.min(...sigs.map(Emitter.required));
+    sigs.forEach((sig, k) => {
+      const ps = Emitter.params(sig);
+      const req = Emitter.required(sig);
+      const conds = req > 0 ? [`n >= ${req}`] : [];
+      ps.forEach((a, i) => {
+        const m = this.matches(a.type, params[i]!);
+        const absent = a.presence.kind === "optional" ? `${params[i]} === undefined || ${params[i]} === null || ` : a.presence.kind === "default" ? `${params[i]} === undefined || ` : "";
+        conds.push(i < req ? m : `(n <= ${i} || ${absent}${m})`);
+      });
+      lines.push(`  if (${conds.join(" && ") || "true"}) {`);
+      const body = this.body(bound, sig, sig.symbol ?? `${bound}${k + 1}`, params, "    ");
+      if (sig.ret.kind === "void") body.push("    return undefined;");
+      lines.push(...body, "  }");
+    });
+    const names = this.memoConstant(`names:${id}`, Emitter.params(sigs.find((s) => Emitter.required(s) === minReq)!).map((a) => a.name), literal(Emitter.params(sigs.find((s) => Emitter.required(s) === minReq)!).map((a) => a.name)));
+    if (minReq > 0) lines.push(`  if (n < ${minReq}) R.missingArgs(${q(bound)}, ${minReq}, n, ${names});`);
+    const expected = sigs.map((s) => `(${Emitter.params(s).map((a) => `${a.name}: ${describeSpec(a.type)}`).join(", ")})`);
+    const table = this.memoConstant(`expected:${id}`, expected, literal(expected));
+    lines.push(`  return R.noVariant(${q(bound)}, arguments, ${table});`, "}");
+    let src = lines.join("\n");
+    if (this.ts) src = src.replace(/return (?!R\.noVariant|undefined;)(.*);$/gm, `return $1 as ${retType};`);
+    return src;
+  }
+
+  /** A test that `v` has the kind of value `spec` takes without coercion (variant selection). */
+  private matches(spec: TypeSpec, v: string): string {
+    switch (spec.kind) {
+      case "stringEnum":
+        return `(${spec.values.map((s) => `${v} === ${q(s)}`).join(" || ")})`;
+      case "dictionary":
+        return `(${v} === null || typeof ${v} === "object")`;
+      default: {
+        const cats = categories(spec);
+        return `(${cats.map((c) => (c === "object" ? `(${v} === null || typeof ${v} === "object")` : `typeof ${v} === ${q(c)}`)).join(" || ") || "false"})`;
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * `fn`: a function schema, with one signature (`args`, `ret`) or several `variants` (overloads).
+ */
+import { assertType, type FinalType } from "./t.js";
+import { schemaError, type Presence, type TypeSpec } from "./spec.js";
+
+const BRAND = Symbol.for("@ffi-kit/bindgen.fn");
+
+/** One argument of a signature, as planned. */
+export interface ArgSpec {
+  readonly name: string;
+  readonly type: TypeSpec;
+  readonly presence: Presence;
+}
+
+/** One signature: the C symbol it calls, its arguments in declaration order, its return type. */
+export interface SignatureSpec {
+  /** The C symbol; `undefined` means "the name the function is bound under" (plus the variant number). */
+  readonly symbol: string | undefined;
+  readonly args: readonly ArgSpec[];
+  readonly ret: TypeSpec;
+}
+
+/** The arguments of one signature: JavaScript parameter names to types. */
+export type ArgsShape = Record<string, FinalType<unknown, unknown>>;
+
+/** One signature as written in a schema. */
+export interface SignatureInput<A extends ArgsShape = ArgsShape, R extends FinalType<unknown, unknown, "none"> = FinalType<unknown, unknown, "none">> {
+  /** Arguments in order. Names are the JavaScript parameter names (and appear in error messages). */
+  readonly args?: A;
+  /** Return type; omitted means `void`. */
+  readonly ret?: R;
+  /** The C symbol to call. Default: the bound name (variants: the bound name plus 1, 2, ...). */
+  readonly symbol?: string;
+}
+
+/** A function schema created by {@link fn}. */
+export class FunctionSchema<Ret = unknown> {
+  /** @internal type-level only */
+  declare readonly __ret: Ret;
+  /** The signatures, in declaration order (one unless `variants` was used). */
+  readonly signatures: readonly SignatureSpec[];
+  /** Whether the schema was declared with `variants`. */
+  readonly overloaded: boolean;
+  /** @internal */
+  readonly [BRAND] = true;
+  /** @internal */
+  constructor(signatures: readonly SignatureSpec[], overloaded: boolean) {
+    this.signatures = signatures;
+    this.overloaded = overloaded;
+    Object.freeze(this);
+  }
+}
+
+/** Whether `value` is a function schema (from any copy of this package). */
+export function isFunctionSchema(value: unknown): value is FunctionSchema {
+  return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+}
+
+function signature(input: SignatureInput, where: string): SignatureSpec {
+  if (input === null || typeof input !== "object") throw schemaError(`${where} must be an object like { args: {...}, ret: t.i32 }`);
+  const { args = {}, ret, symbol } = input;
+  if (args === null || typeof args !== "object") throw schemaError(`${where}: args must be an object of t.* types`);
+  if (symbol !== undefined && (typeof symbol !== "string" || symbol === "")) throw schemaError(`${where}: symbol must be a non-empty string`);
+  let sawOptional: string | undefined;
+  const specs: ArgSpec[] = Object.entries(args).map(([name, value]) => {
+    const ty = assertType(value, `${where}: argument "${name}"`);
+    const kind = ty.presence.kind;
+    if (kind === "required") throw schemaError(`${where}: argument "${name}": .required is for dictionary members; arguments are required unless .optional or .default()`);
+    if (ty.spec.kind === "void") throw schemaError(`${where}: argument "${name}" cannot be t.void`);
+    if (ty.spec.kind !== "globalObject") {
+      if (kind === "none" && sawOptional !== undefined) {
+        throw schemaError(`${where}: required argument "${name}" cannot follow optional argument "${sawOptional}"`);
+      }
+      if (kind !== "none") sawOptional ??= name;
+    } else if (kind !== "none") {
+      throw schemaError(`${where}: argument "${name}": t.globalObject takes no attributes`);
+    }
+    return Object.freeze({ name, type: ty.spec, presence: ty.presence });
+  });
+  let retSpec: TypeSpec = { kind: "void" };
+  if (ret !== undefined) {
+    const r = assertType(ret, `${where}: ret`);
+    if (r.presence.kind !== "none") throw schemaError(`${where}: ret cannot be .optional, .default() or .required`);
+    if (r.spec.kind === "oneOf" || r.spec.kind === "globalObject") throw schemaError(`${where}: ret cannot be ${r.spec.kind}`);
+    retSpec = r.spec;
+  }
+  return Object.freeze({ symbol, args: Object.freeze(specs), ret: retSpec });
+}
+
+/**
+ * Declares a native function: its arguments (in order) and return type, or several `variants` chosen from the
+ * arguments at each call (see the README for the rule).
+ *
+ * @example
+ * export const add = fn({ args: { global: t.globalObject, a: t.i32, b: t.i32.default(1) }, ret: t.i32 });
+ * export const action = fn({ variants: [{ args: { a: t.i32 }, ret: t.i32 }, { args: { a: t.DOMString }, ret: t.DOMString }] });
+ */
+export function fn<const A extends ArgsShape, R extends FinalType<unknown, unknown, "none"> = FinalType<never, undefined, "none">>(
+  schema: SignatureInput<A, R>,
+): FunctionSchema<R["__out"]>;
+export function fn<const V extends readonly SignatureInput[]>(schema: { readonly variants: V }): FunctionSchema<
+  V[number] extends SignatureInput<ArgsShape, infer R> ? R["__out"] : unknown
+>;
+export function fn(schema: SignatureInput | { readonly variants: readonly SignatureInput[] }): FunctionSchema {
+  if (schema === null || typeof schema !== "object") throw schemaError("fn() takes an object like { args: {...}, ret: t.i32 }");
+  if ("variants" in schema) {
+    const { variants } = schema;
+    if (!Array.isArray(variants) || variants.length === 0) throw schemaError("fn(): variants must be a non-empty array of { args, ret }");
+    if ("args" in schema || "ret" in schema) throw schemaError("fn(): give either variants or args/ret, not both");
+    return new FunctionSchema(Object.freeze(variants.map((v, i) => signature(v as SignatureInput, `fn() variant ${i + 1}`))), true);
+  }
+  return new FunctionSchema(Object.freeze([signature(schema, "fn()")]), false);
+}
