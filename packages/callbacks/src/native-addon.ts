@@ -1,0 +1,61 @@
+/**
+ * Loads the package's node-addon-api addon (build/Release/ffi_kit_callbacks.node). A missing or broken addon throws
+ * one clear error that carries the underlying cause.
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { FFIError } from "@ffi-kit/core";
+
+/** Opaque handle of one native callback context. */
+export type NativeHandle = object & { readonly __nativeHandle: unique symbol };
+
+/** What `create` returns (see native/callbacks.cc). */
+export interface NativeCallback {
+  readonly handle: NativeHandle;
+  readonly ptr: number;
+  readonly slot: number;
+  readonly generation: number;
+  /** Records of one batch: word 0 = result slot, words 1.. = arguments. */
+  readonly batch: ArrayBuffer;
+  /** Words per record. */
+  readonly stride: number;
+}
+
+/** The addon's functions. Arguments are validated by the TypeScript side. */
+export interface NativeCallbacks {
+  /**
+   * `pumpPtr`: a koffi-registered `void ()` running `pump`; `syncPtr`: a koffi-registered callback of the same
+   * signature (non-void only, else 0). The JS thread calls into JS through them (see CallSync in callbacks.cc).
+   */
+  create(args: readonly number[], returns: number, capacity: number, policy: number, pump: () => void, pumpPtr: number, syncPtr: number): NativeCallback;
+  /** >0 records in the batch; 0 idle; -1 finished (closed and empty); -2 closing with calls still inside. */
+  drain(handle: NativeHandle): number;
+  reply(handle: NativeHandle, index: number): void;
+  /** Returns true once the context has finished. */
+  close(handle: NativeHandle, discard: boolean, fromIndex: number): boolean;
+  stats(handle: NativeHandle, out: Float64Array): boolean;
+  rejected(slot: number, generation: number): number;
+  setRef(handle: NativeHandle, ref: boolean): void;
+  readonly supported: boolean;
+  readonly poolSize: number;
+  readonly maxArgs: number;
+}
+
+const addonPath = fileURLToPath(new URL("../build/Release/ffi_kit_callbacks.node", import.meta.url));
+
+function load(): NativeCallbacks {
+  try {
+    return createRequire(import.meta.url)(addonPath) as NativeCallbacks;
+  } catch (cause) {
+    throw new FFIError(
+      "ERR_FFI_ADDON_MISSING",
+      `@ffi-kit/callbacks: cannot load its native addon at ${addonPath} (build it with \`npm run build\` in @ffi-kit/callbacks): ${
+        (cause as Error)?.message ?? String(cause)
+      }`,
+      { cause },
+    );
+  }
+}
+
+/** The loaded addon. */
+export const native: NativeCallbacks = load();
