@@ -195,9 +195,9 @@ export class Emitter {
       case "string":
         return "null";
       case "dictionary":
-        return spec.byPointer ? "null" : `${this.dictionaryConverter(spec)}(undefined, ${site.text}, ${site.name})`;
+        return spec.byPointer ? "null" : "R.EMPTY";
       case "oneOf":
-        return `{ tag: -1, value: {} }`;
+        return `{ tag: -1, value: { m0: ${this.zero(spec.members[0]!, site)} } }`;
       default:
         return "0";
     }
@@ -241,15 +241,15 @@ export class Emitter {
     const id = `dict${this.helpers.length}`;
     this.memo.set(key, id);
     const lines: string[] = [];
-    lines.push(`function ${id}(v${this.annotate("unknown")}, site${this.annotate("string")}, name${this.annotate("string")})${this.annotate("Record<string, unknown>")} {`);
+    lines.push(`function ${id}(v${this.annotate("unknown")}, _site${this.annotate("string")}, _name${this.annotate("string")})${this.annotate("Record<string, unknown>")} {`);
     lines.push(
-      `  const o = ${this.cast(`(v === undefined || v === null ? R.EMPTY : typeof v === "object" || typeof v === "function" ? v : R.notDictionary(v, site))`, "Record<string, unknown>")};`,
+      `  const o = ${this.cast(`(v === undefined || v === null ? R.EMPTY : typeof v === "object" || typeof v === "function" ? v : R.notDictionary(v, _site))`, "Record<string, unknown>")};`,
     );
     spec.fields.forEach((f, i) => {
       lines.push(`  const m${i} = o[${q(f.name)}];`);
     });
     const members = spec.fields.map((f, i) => {
-      const site: Site = { text: `site + ${q(`, member "${f.name}"`)}`, name: `name + ${q(`.${f.name}`)}` };
+      const site: Site = { text: `_site + ${q(`, member "${f.name}"`)}`, name: `_name + ${q(`.${f.name}`)}` };
       return `    ${q(f.name)}: ${this.convertPresent(f.type, f.presence, `m${i}`, site, f.name)},`;
     });
     lines.push("  return {", ...members, "  };", "}");
@@ -265,9 +265,9 @@ export class Emitter {
     const id = `union${this.helpers.length}`;
     this.memo.set(key, id);
     const lines: string[] = [];
-    lines.push(`function ${id}(v${this.annotate("unknown")}, site${this.annotate("string")}, name${this.annotate("string")})${this.annotate("{ tag: number; value: Record<string, unknown> }")} {`);
+    lines.push(`function ${id}(v${this.annotate("unknown")}, _site${this.annotate("string")}, _name${this.annotate("string")})${this.annotate("{ tag: number; value: Record<string, unknown> }")} {`);
     const byCategory = (c: string): number => spec.members.findIndex((m) => categories(m).includes(c as never));
-    const branch = (i: number): string => `{ tag: ${i}, value: { m${i}: ${this.convert(spec.members[i]!, "v", { text: "site", name: "name" })} } }`;
+    const branch = (i: number): string => `{ tag: ${i}, value: { m${i}: ${this.convert(spec.members[i]!, "v", { text: "_site", name: "_name" })} } }`;
     const dict = byCategory("object");
     const bool = byCategory("boolean");
     const num = byCategory("number");
@@ -281,7 +281,7 @@ export class Emitter {
     if (str !== -1) lines.push(`  if (typeof v !== "symbol") return ${branch(str)};`);
     if (num !== -1) lines.push(`  if (typeof v !== "bigint") return ${branch(num)};`);
     if (bool !== -1) lines.push(`  return ${branch(bool)};`);
-    else lines.push(`  return R.noUnionMember(v, ${q(spec.members.map(describeSpec).join(" or "))}, site);`);
+    else lines.push(`  return R.noUnionMember(v, ${q(spec.members.map(describeSpec).join(" or "))}, _site);`);
     lines.push("}");
     this.helpers.push(lines.join("\n"));
     return id;
