@@ -45,11 +45,27 @@ function pick(kinds: readonly ValueKind[], parts: Record<ValueKind, fc.Arbitrary
     .filter((p): p is { k: ValueKind; arb: fc.Arbitrary<unknown> } => p.arb !== null)
     .map((p) => ({ arbitrary: p.arb, weight: WEIGHT[p.k] }));
   if (chosen.length === 0) throw new RangeError(`no values of kinds ${kinds.join(", ")} for this type`);
-  return chosen.length === 1 ? chosen[0]!.arbitrary : fc.oneof(...chosen);
+  // Cross-shrinking lets a boundary or out-of-domain failure shrink into the simpler in-range values.
+  return chosen.length === 1 ? chosen[0]!.arbitrary : fc.oneof({ withCrossShrink: true }, ...chosen);
+}
+
+/**
+ * One of a list of constants, shrinking towards the earlier ones (each earlier constant is tried, not only the
+ * first, as `fc.constantFrom` does).
+ */
+function listed<T>(values: readonly T[]): fc.Arbitrary<T> {
+  return fc.integer({ min: 0, max: values.length - 1 }).map(
+    (i) => values[i]!,
+    (v) => {
+      const i = values.findIndex((x) => Object.is(x, v));
+      if (i < 0) throw new Error("not in the list");
+      return i;
+    },
+  );
 }
 
 function fromList<T>(values: readonly T[]): fc.Arbitrary<T> | null {
-  return values.length === 0 ? null : fc.constantFrom(...values);
+  return values.length === 0 ? null : listed(values);
 }
 
 function smallInteger(name: TypeName, options: FFIArbitraryOptions): fc.Arbitrary<unknown> {
@@ -83,10 +99,7 @@ function wideInteger(name: TypeName, options: FFIArbitraryOptions): fc.Arbitrary
       fc.bigInt({ min, max }),
       signed ? fc.maxSafeInteger() : fc.maxSafeNat(),
     ),
-    boundary: fc.oneof(
-      fc.constantFrom(...BIGINT_BOUNDARIES.filter(insideBig)),
-      fc.constantFrom(...INTEGER_BOUNDARIES.filter(insideNumber)),
-    ),
+    boundary: fc.oneof(listed(BIGINT_BOUNDARIES.filter(insideBig)), listed(INTEGER_BOUNDARIES.filter(insideNumber))),
     outOfDomain: fc.oneof(
       fc.constantFrom(...BIGINT_BOUNDARIES.filter((v) => !insideBig(v))),
       fc.bigInt({ min: -(1n << 130n), max: 1n << 130n }),
@@ -101,7 +114,7 @@ function wideInteger(name: TypeName, options: FFIArbitraryOptions): fc.Arbitrary
 function float64(options: FFIArbitraryOptions): fc.Arbitrary<unknown> {
   return pick(options.kinds ?? ALL_KINDS, {
     inRange: fc.double(),
-    boundary: fc.constantFrom(...FLOAT_BOUNDARIES, ...INTEGER_BOUNDARIES),
+    boundary: listed([...INTEGER_BOUNDARIES, ...FLOAT_BOUNDARIES]),
     outOfDomain: fc.oneof(
       fc.constantFrom(...BIGINT_BOUNDARIES),
       fc.bigInt({ min: -(1n << 1100n), max: 1n << 1100n }),
@@ -115,7 +128,7 @@ function float32(options: FFIArbitraryOptions): fc.Arbitrary<unknown> {
   const exact = (v: number) => Object.is(Math.fround(v), v) || v !== v;
   return pick(options.kinds ?? ALL_KINDS, {
     inRange: fc.float(),
-    boundary: fc.constantFrom(...[...FLOAT_BOUNDARIES, ...INTEGER_BOUNDARIES].filter(exact)),
+    boundary: listed([...INTEGER_BOUNDARIES, ...FLOAT_BOUNDARIES].filter(exact)),
     outOfDomain: fc.oneof(
       fc.constantFrom(...[...FLOAT_BOUNDARIES, ...INTEGER_BOUNDARIES].filter((v) => !exact(v))),
       fc.double(),
@@ -155,7 +168,7 @@ export interface BytesOptions {
 export function bytes(options: BytesOptions = {}): fc.Arbitrary<Uint8Array> {
   const byte = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 255 }), weight: 3 }, { arbitrary: fc.constantFrom(0, 0x7f, 0x80, 0xff), weight: 1 });
   return fc
-    .array(byte, { minLength: options.minLength ?? 0, maxLength: options.maxLength ?? 64 })
+    .array(byte, { minLength: options.minLength ?? 0, maxLength: options.maxLength ?? 64, size: "max" })
     .map((a) => Uint8Array.from(a));
 }
 
@@ -215,7 +228,7 @@ function pointer(name: TypeName, options: FFIArbitraryOptions): fc.Arbitrary<unk
       views().map((v) => v.view),
       bytes({ minLength: 1 }).map((b) => b.buffer),
     ),
-    boundary: fc.constantFrom(...ADDRESS_BOUNDARIES),
+    boundary: listed(ADDRESS_BOUNDARIES),
     outOfDomain: name === "buffer" ? fc.oneof(fc.maxSafeNat(), fc.constantFrom<unknown>(null, undefined, 0n), ...outOfDomain) : fc.oneof(...outOfDomain),
   });
 }

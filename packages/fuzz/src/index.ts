@@ -61,3 +61,8 @@ export {
   type ConversionCheckOptions,
   type PropertyFailure,
 } from "./conversion-campaign.js";
+export { argumentArbitrary, argumentsArbitrary, type ArgumentOptions } from "./argument-arbitraries.js";
+export { IsolatedRunner, type IsolatedTarget, type IsolatedResult, type IsolatedRunnerOptions } from "./isolated-runner.js";
+export type { CallResult } from "./child-protocol.js";
+export { fuzzLibrary, type FuzzOptions, type FuzzReport, type FuzzFailure } from "./fuzz-library.js";
+export { formatProgress, type FuzzProgress } from "./progress.js";

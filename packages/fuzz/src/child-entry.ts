@@ -1,0 +1,63 @@
+/**
+ * The isolated child process of the fuzzer: opens the library, declares the one symbol, and runs the inputs it
+ * is sent, reporting each call through synchronous writes to fd 3 (see child-protocol.ts). If a call crashes the
+ * process, the parent knows which input it was from the last `start` frame.
+ */
+import { writeSync } from "node:fs";
+import { CString, dlopen } from "@ffi-kit/core";
+import { encodeFrame, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
+
+const FD = 3;
+
+function send(frame: Frame): void {
+  const bytes = encodeFrame(frame);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(FD, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      // A full non-blocking pipe: wait for the parent to drain it.
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+/** Makes a result safe to send: CStrings become their text. */
+function portable(value: unknown): unknown {
+  if (value instanceof CString) return String(value);
+  return value;
+}
+
+let call: ((...args: unknown[]) => unknown) | undefined;
+
+process.on("message", (message: ToChild) => {
+  if (message.type === "init") {
+    try {
+      const lib = dlopen(message.library, { [message.symbol]: { args: message.args as never, returns: message.returns as never } });
+      call = lib.symbols[message.symbol] as unknown as (...args: unknown[]) => unknown;
+      send({ type: "ready" });
+    } catch (error) {
+      send({ type: "init-failed", message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+    return;
+  }
+  const fn = call!;
+  message.inputs.forEach((input, index) => {
+    send({ type: "start", index });
+    let result: CallResult;
+    try {
+      result = { kind: "returned", value: portable(fn(...input)) };
+    } catch (error) {
+      const e = error as { name?: unknown; message?: unknown; code?: unknown };
+      result = {
+        kind: "threw",
+        error: { name: String(e?.name ?? "Error"), message: String(e?.message ?? error), ...(typeof e?.code === "string" ? { code: e.code } : {}) },
+      };
+    }
+    send({ type: "result", index, result });
+  });
+  send({ type: "done" });
+});
+
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+/**
+ * ffi-kit-fuzz: the command line of @ffi-kit/fuzz.
+ *
+ *   ffi-kit-fuzz run --library ./libx.so --symbol parse --args buffer,u32 --returns i32 --length-of 1=0 [--property EXPR] [--runs N | --time 5m]
+ *   ffi-kit-fuzz conversions [--time 10m] [--property identity:i32] [--seed N --path P]
+ */
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import fc from "fast-check";
+import { checkConversions } from "./conversion-campaign.js";
+import { fuzzLibrary } from "./fuzz-library.js";
+import { formatProgress } from "./progress.js";
+
+const USAGE = `Usage:
+  ffi-kit-fuzz run --library <path> --symbol <name> --args <t1,t2,...|none> [--returns <type>]
+                   [--length-of <i>=<j>]... [--property <js expression over args, result>] [--property-module <file.mjs>]
+                   [--runs <n>] [--time <30s|5m|1h>] [--seed <n>] [--path <p>] [--max-buffer <bytes>]
+                   [--timeout <ms>] [--batch <n>] [--json]
+      Fuzzes one native function; every call runs in a child process. Exit code 1 when a failure is found.
+      --length-of 1=0   argument 1 (0-based) is the byte length of argument 0 (a ptr/buffer/cstring).
+      --property        e.g. 'result === BigInt(args[0]) + BigInt(args[1])'
+  ffi-kit-fuzz conversions [--library <libconversions.so>] [--time <duration>] [--runs <n per property>]
+                   [--property <name or /regex/>] [--seed <n>] [--path <p>] [--json]
+      Checks @ffi-kit/core's conversions against the reference model (a long campaign with --time).
+Durations: a number with ms, s, m or h (a bare number is seconds).`;
+
+class UsageError extends Error {}
+
+function duration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`invalid duration ${JSON.stringify(text)} (examples: 500ms, 30s, 5m, 1h)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Number(m[1]) * unit;
+}
+
+function integer(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new UsageError(`${what} must be an integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : ArrayBuffer.isView(v) ? Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) : v), 2);
+}
+
+async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      library: { type: "string" },
+      symbol: { type: "string" },
+      args: { type: "string" },
+      returns: { type: "string" },
+      "length-of": { type: "string", multiple: true },
+      property: { type: "string" },
+      "property-module": { type: "string" },
+      runs: { type: "string" },
+      time: { type: "string" },
+      seed: { type: "string" },
+      path: { type: "string" },
+      "max-buffer": { type: "string" },
+      timeout: { type: "string" },
+      batch: { type: "string" },
+      json: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (!values.library || !values.symbol || values.args === undefined) throw new UsageError("run needs --library, --symbol and --args");
+  const lengthOf: Record<number, number> = {};
+  for (const link of values["length-of"] ?? []) {
+    const m = /^(\d+)=(\d+)$/.exec(link);
+    if (!m) throw new UsageError(`--length-of takes <length argument>=<buffer argument>, 0-based (got ${JSON.stringify(link)})`);
+    lengthOf[Number(m[1])] = Number(m[2]);
+  }
+  let property: ((args: readonly unknown[], result: unknown) => boolean | void) | undefined;
+  if (values.property !== undefined) {
+    try {
+      property = new Function("args", "result", `"use strict";\nreturn (${values.property});`) as never;
+    } catch (error) {
+      throw new UsageError(`--property is not a valid JavaScript expression: ${(error as Error).message}`);
+    }
+  } else if (values["property-module"] !== undefined) {
+    const mod = (await import(pathToFileURL(resolve(values["property-module"])).href)) as { default?: unknown };
+    if (typeof mod.default !== "function") throw new UsageError(`${values["property-module"]} must export a default function (args, result) => boolean`);
+    property = mod.default as never;
+  }
+  const runs = integer(values.runs, "--runs");
+  const timeMs = duration(values.time);
+  const seed = integer(values.seed, "--seed");
+  const maxBufferLength = integer(values["max-buffer"], "--max-buffer");
+  const timeoutMs = integer(values.timeout, "--timeout");
+  const batchSize = integer(values.batch, "--batch");
+  const report = await fuzzLibrary({
+    library: values.library,
+    symbol: values.symbol,
+    args: values.args === "none" || values.args === "" ? [] : values.args.split(",").map((s) => s.trim()),
+    returns: values.returns ?? "void",
+    lengthOf,
+    ...(property !== undefined ? { property } : {}),
+    ...(values.property !== undefined ? { propertySource: values.property } : {}),
+    ...(runs !== undefined ? { runs } : {}),
+    ...(timeMs !== undefined ? { timeMs } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(values.path !== undefined ? { path: values.path } : {}),
+    ...(maxBufferLength !== undefined ? { maxBufferLength } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    progress: true,
+  });
+  if (values.json) {
+    const { failure, ...rest } = report;
+    console.log(json({ ...rest, ...(failure ? { failure: { ...failure, input: fc.stringify(failure.input), original: fc.stringify(failure.original) } } : {}) }));
+  } else console.log(report.summary);
+  return report.ok ? 0 : 1;
+}
+
+function conversionsCommand(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      library: { type: "string" },
+      time: { type: "string" },
+      runs: { type: "string" },
+      property: { type: "string" },
+      seed: { type: "string" },
+      path: { type: "string" },
+      json: { type: "boolean" },
+    },
+    strict: true,
+  });
+  const p = values.property;
+  const only = p === undefined ? undefined : /^\/.*\/$/.test(p) ? new RegExp(p.slice(1, -1)) : p;
+  const timeMs = duration(values.time);
+  const numRuns = integer(values.runs, "--runs");
+  const seed = integer(values.seed, "--seed");
+  if (values.path !== undefined && (seed === undefined || typeof only !== "string")) {
+    throw new UsageError("--path replays one failure: give it with --seed and --property <name>");
+  }
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  const report = checkConversions({
+    ...(values.library !== undefined ? { library: values.library } : {}),
+    ...(timeMs !== undefined ? { timeMs } : {}),
+    ...(numRuns !== undefined ? { numRuns } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(values.path !== undefined ? { path: values.path } : {}),
+    ...(only !== undefined ? { only } : {}),
+    onProgress: ({ runs, failures, elapsedMs, property }) => {
+      if (!tty || Date.now() - last < 100) return;
+      last = Date.now();
+      process.stderr.write(`\r\x1b[2K${formatProgress({ phase: "fuzzing", runs, calls: runs, crashes: failures, children: 0, elapsedMs })}  ${property}`);
+    },
+  });
+  if (tty) process.stderr.write("\n");
+  if (values.json) {
+    console.log(json(report));
+  } else {
+    console.log(`ffi-kit-fuzz conversions: ${report.properties.length} properties, ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s (${Math.round((report.runs * 1000) / Math.max(1, report.elapsedMs))} checks/s), seed ${report.seed}`);
+    if (report.failures.length === 0) console.log("OK: core agrees with the reference model");
+    for (const f of report.failures) {
+      console.log(`\nDISAGREEMENT in ${f.property}\n  ${f.message}\n  counterexample: ${f.counterexample}\n  seed ${f.seed}, path ${f.path}\n  replay: ${f.replay}`);
+    }
+  }
+  return report.failures.length === 0 ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(rest);
+      case "conversions":
+        return conversionsCommand(rest);
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`ffi-kit-fuzz: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    const e = error as { code?: string; message?: string };
+    console.error(`ffi-kit-fuzz: ${e.code ? `[${e.code}] ` : ""}${e.message ?? String(error)}`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,227 @@
+/**
+ * Runs calls of one native function in child processes, so that a segfault, an abort or a hang is a result
+ * (with its signal) instead of the end of the fuzzer. Calls are sent in batches to a reused child for speed; the
+ * child reports each call before and after it runs through synchronous writes, so the input in flight when a
+ * child dies is known exactly. A warm spare child is kept ready, so replacing a crashed child costs no wait.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { Readable } from "node:stream";
+import { FFIError } from "@ffi-kit/core";
+import { FrameReader, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
+
+/** The function to call: a library, a symbol and its signature (FFI types, as `dlopen` takes them). */
+export interface IsolatedTarget {
+  readonly library: string;
+  readonly symbol: string;
+  readonly args: readonly unknown[];
+  readonly returns: unknown;
+}
+
+/** What one isolated call did: returned, threw, crashed the child (with its signal or exit code), or hung. */
+export type IsolatedResult =
+  | CallResult
+  | {
+      readonly kind: "crashed";
+      readonly signal: NodeJS.Signals | null;
+      readonly exitCode: number | null;
+      readonly stderr: string;
+      /** The crashing call was the first the child ran: the crash needs no other call to reproduce. */
+      readonly isolated: boolean;
+    }
+  | { readonly kind: "timeout"; readonly timeoutMs: number; readonly stderr: string; readonly isolated: boolean };
+
+/** Options for {@link IsolatedRunner}. */
+export interface IsolatedRunnerOptions {
+  /** A call running longer than this is a hang: the child is killed (default 5000 ms). */
+  readonly timeoutMs?: number;
+  /** How many initialised children to keep ready to replace crashed ones (default 2). */
+  readonly spares?: number;
+}
+
+const CHILD_ENTRY = fileURLToPath(new URL("./child-entry.js", import.meta.url));
+const STDERR_KEPT = 8192;
+
+interface BatchEnd {
+  readonly results: Map<number, CallResult>;
+  /** Index of the call in flight when the child died, or -1. */
+  readonly inFlight: number;
+  readonly status: "done" | "died" | "timeout";
+}
+
+class Child {
+  readonly process: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr = "";
+  /** Calls this child has started. */
+  callsRun = 0;
+  #reader = new FrameReader();
+  #onFrame: ((frame: Frame) => void) | undefined;
+  #readyResolve!: () => void;
+  #readyReject!: (e: Error) => void;
+  dead = false;
+
+  constructor(target: IsolatedTarget) {
+    this.process = fork(CHILD_ENTRY, [], {
+      serialization: "advanced",
+      stdio: ["ignore", "ignore", "pipe", "pipe", "ipc"],
+      execArgv: [],
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#readyResolve = resolve;
+      this.#readyReject = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.process.stderr!.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_KEPT);
+    });
+    (this.process.stdio[3] as Readable).on("data", (chunk: Buffer) =>
+      this.#reader.push(chunk, (frame) => {
+        if (frame.type === "ready") this.#readyResolve();
+        else if (frame.type === "init-failed") this.#readyReject(new FFIError("ERR_FFI_FUZZ_TARGET", `Cannot fuzz ${target.symbol} in ${target.library}: ${frame.message}`));
+        else this.#onFrame?.(frame);
+      }),
+    );
+    this.process.on("error", () => undefined);
+    this.closed = new Promise((resolve) => {
+      this.process.on("close", (code, signal) => {
+        this.dead = true;
+        this.#readyReject(new FFIError("ERR_FFI_FUZZ_TARGET", `The fuzzing child exited (${signal ?? `code ${code}`}) before it was ready: ${this.stderr.trim()}`));
+        resolve({ code, signal });
+      });
+    });
+    const init: ToChild = { type: "init", library: target.library, symbol: target.symbol, args: target.args, returns: target.returns };
+    this.process.send(init);
+  }
+
+  run(inputs: readonly (readonly unknown[])[], timeoutMs: number): Promise<BatchEnd> {
+    return new Promise<BatchEnd>((resolve) => {
+      const results = new Map<number, CallResult>();
+      let inFlight = -1;
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          timedOut = true;
+          this.process.kill("SIGKILL");
+        }, timeoutMs);
+      };
+      const finish = (status: BatchEnd["status"]) => {
+        clearTimeout(timer);
+        this.#onFrame = undefined;
+        resolve({ results, inFlight, status });
+      };
+      this.#onFrame = (frame) => {
+        if (frame.type === "start") {
+          inFlight = frame.index;
+          arm();
+        } else if (frame.type === "result") {
+          results.set(frame.index, frame.result);
+          inFlight = -1;
+          clearTimeout(timer);
+        } else if (frame.type === "done") finish("done");
+      };
+      void this.closed.then(() => finish(timedOut ? "timeout" : "died"));
+      const message: ToChild = { type: "batch", inputs };
+      this.process.send(message);
+    });
+  }
+
+  kill(): void {
+    if (!this.dead) this.process.kill("SIGKILL");
+  }
+}
+
+/**
+ * Calls one native function in isolated child processes.
+ *
+ * @example
+ * const runner = new IsolatedRunner({ library, symbol: "parse", args: ["buffer", "u32"], returns: "i32" });
+ * const [r] = await runner.run([[new Uint8Array([1, 2]), 2]]);
+ * if (r.kind === "crashed") console.log(r.signal); // "SIGSEGV"
+ * await runner.close();
+ */
+export class IsolatedRunner {
+  readonly target: IsolatedTarget;
+  readonly timeoutMs: number;
+  readonly #spareCount: number;
+  #current: Child | undefined;
+  #spares: Child[] = [];
+  /** Children started so far and calls sent. */
+  readonly stats = { children: 0, calls: 0 };
+
+  constructor(target: IsolatedTarget, options: IsolatedRunnerOptions = {}) {
+    this.target = target;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.#spareCount = options.spares ?? 2;
+  }
+
+  #spawn(): Child {
+    this.stats.children++;
+    return new Child(this.target);
+  }
+
+  #takeFresh(): Child {
+    this.#spares = this.#spares.filter((c) => !c.dead);
+    const child = this.#spares.shift() ?? this.#spawn();
+    while (this.#spares.length < this.#spareCount) this.#spares.push(this.#spawn());
+    return child;
+  }
+
+  /** Starts the first child and waits until the library is open (throws `ERR_FFI_FUZZ_TARGET` if it cannot be). */
+  async start(): Promise<void> {
+    if (this.#current === undefined || this.#current.dead) this.#current = this.#takeFresh();
+    await this.#current.ready;
+  }
+
+  /**
+   * Runs the inputs in order and returns one result per input. With `fresh`, the calls run in a child that has
+   * run nothing before and is discarded afterwards (for confirming a failure in isolation).
+   */
+  async run(inputs: readonly (readonly unknown[])[], options: { fresh?: boolean } = {}): Promise<IsolatedResult[]> {
+    const results: IsolatedResult[] = new Array(inputs.length);
+    let position = 0;
+    while (position < inputs.length) {
+      let child: Child;
+      if (options.fresh) child = this.#takeFresh();
+      else {
+        if (this.#current === undefined || this.#current.dead) this.#current = this.#takeFresh();
+        child = this.#current;
+      }
+      await child.ready;
+      const batch = inputs.slice(position);
+      this.stats.calls += batch.length;
+      const before = child.callsRun;
+      const end = await child.run(batch, this.timeoutMs);
+      child.callsRun += end.status === "done" ? batch.length : end.inFlight + 1;
+      for (const [i, r] of end.results) results[position + i] = r;
+      if (end.status === "done") {
+        if (options.fresh) child.kill();
+        break;
+      }
+      if (end.inFlight < 0) {
+        throw new FFIError("ERR_FFI_FUZZ_TARGET", `The fuzzing child died outside a call: ${child.stderr.trim() || "no output"}`);
+      }
+      const { code, signal } = await child.closed;
+      const isolated = before === 0 && end.inFlight === 0;
+      results[position + end.inFlight] =
+        end.status === "timeout"
+          ? { kind: "timeout", timeoutMs: this.timeoutMs, stderr: child.stderr, isolated }
+          : { kind: "crashed", signal, exitCode: code, stderr: child.stderr, isolated };
+      this.stats.calls -= batch.length - end.inFlight - 1;
+      position += end.inFlight + 1;
+    }
+    return results;
+  }
+
+  /** Stops every child. */
+  async close(): Promise<void> {
+    const children = [this.#current, ...this.#spares].filter((c): c is Child => c !== undefined);
+    this.#current = undefined;
+    this.#spares = [];
+    for (const c of children) c.kill();
+    await Promise.all(children.map((c) => c.closed));
+  }
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { IsolatedRunner, fuzzLibrary } from "@ffi-kit/fuzz";
+import { fixture } from "./support/planted.js";
+
+const library = fixture("planted");
+
+/** checksum() of planted.c, in JS, for the lengths that do not crash. */
+function checksum(data: Uint8Array): number {
+  let sum = 0;
+  for (const b of data) sum = (Math.imul(sum, 31) + b) >>> 0;
+  return sum;
+}
+
+describe("IsolatedRunner", () => {
+  it("runs a batch in one child and pinpoints the inputs that crash it", async () => {
+    const runner = new IsolatedRunner({ library, symbol: "checksum", args: ["buffer", "u32"], returns: "u32" });
+    try {
+      const inputs = Array.from({ length: 40 }, (_, n) => {
+        const data = Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 255);
+        return [data, n];
+      });
+      const results = await runner.run(inputs);
+      results.forEach((r, n) => {
+        if (n % 16 === 13) expect(r, `length ${n}`).toMatchObject({ kind: "crashed", signal: "SIGSEGV" });
+        else expect(r, `length ${n}`).toEqual({ kind: "returned", value: checksum(inputs[n]![0] as Uint8Array) });
+      });
+      // One child per crash plus the first (spares may have been started too).
+      expect(runner.stats.children).toBeGreaterThanOrEqual(3);
+      expect(runner.stats.calls).toBe(40);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it("names the signal of an abort, keeps going after it, and reports calls that throw", async () => {
+    const runner = new IsolatedRunner({ library, symbol: "abort_if", args: ["i32"], returns: "i32" });
+    try {
+      const results = await runner.run([[1], [7], [3], ["x"]]);
+      expect(results[0]).toEqual({ kind: "returned", value: 1 });
+      expect(results[1]).toMatchObject({ kind: "crashed", signal: "SIGABRT", isolated: false });
+      expect(results[2]).toEqual({ kind: "returned", value: 3 });
+      expect(results[3]).toMatchObject({ kind: "threw", error: { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" } });
+      const [alone] = await runner.run([[7]], { fresh: true });
+      expect(alone).toMatchObject({ kind: "crashed", signal: "SIGABRT", isolated: true });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it("reports a hang as a timeout and kills the child", async () => {
+    const runner = new IsolatedRunner({ library, symbol: "spin_if", args: ["i32"], returns: "i32" }, { timeoutMs: 300 });
+    try {
+      const results = await runner.run([[1], [3], [4]]);
+      expect(results[0]).toEqual({ kind: "returned", value: 1 });
+      expect(results[1]).toMatchObject({ kind: "timeout", timeoutMs: 300 });
+      expect(results[2]).toEqual({ kind: "returned", value: 4 });
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it("refuses a missing symbol or library with ERR_FFI_FUZZ_TARGET and the reason", async () => {
+    const runner = new IsolatedRunner({ library, symbol: "no_such_symbol", args: [], returns: "void" });
+    await expect(runner.start()).rejects.toMatchObject({ code: "ERR_FFI_FUZZ_TARGET", message: expect.stringContaining("no_such_symbol") });
+    await runner.close();
+    await expect(fuzzLibrary({ library: "/nonexistent/libx.so", symbol: "f", args: [] })).rejects.toMatchObject({ code: "ERR_FFI_FUZZ_TARGET" });
+  });
+});
+
+describe("fuzzLibrary options", () => {
+  it("validates its options with Node-style errors", async () => {
+    await expect(fuzzLibrary({ library: "", symbol: "f", args: [] })).rejects.toMatchObject({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+    await expect(fuzzLibrary({ library, symbol: "f", args: "i32" as never })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_TYPE" });
+    await expect(fuzzLibrary({ library, symbol: "add_i32", args: ["i32", "i32"], runs: -1 })).rejects.toMatchObject({ name: "RangeError", code: "ERR_OUT_OF_RANGE" });
+    await expect(fuzzLibrary({ library, symbol: "add_i32", args: ["function"] })).rejects.toMatchObject({ code: "ERR_FFI_UNSUPPORTED_TYPE" });
+    await expect(fuzzLibrary({ library, symbol: "add_i32", args: ["i32", "i32"], lengthOf: { 1: 0 } })).rejects.toMatchObject({ code: "ERR_OUT_OF_RANGE" });
+  });
+
+  it("replays a failure from its seed and path to the same minimal input", async () => {
+    const options = {
+      library, symbol: "total_count", args: ["u32", "u32"], returns: "i64",
+      property: ([a, b]: readonly unknown[], r: unknown) => r === BigInt(a as number) + BigInt(b as number),
+    } as const;
+    const first = await fuzzLibrary({ ...options, seed: 11 });
+    const f = first.failure!;
+    const replay = await fuzzLibrary({ ...options, seed: f.seed, path: f.path });
+    expect(replay.failure?.input).toEqual(f.input);
+    expect(replay.failure?.path).toBe(f.path);
+    expect(replay.runs).toBe(1);
+  });
+
+  it("stops at a time budget and reports progress", async () => {
+    const updates: string[] = [];
+    const report = await fuzzLibrary({
+      library, symbol: "add_i32", args: ["i32", "i32"], returns: "i32", timeMs: 1500, batchSize: 200,
+      progress: (p) => updates.push(p.phase),
+    });
+    expect(report.ok).toBe(true);
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(1500);
+    expect(report.runs).toBeGreaterThan(200);
+    expect(updates.length).toBeGreaterThan(1);
+    expect(updates.every((u) => u === "fuzzing")).toBe(true);
+  });
+});
