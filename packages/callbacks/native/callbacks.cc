@@ -532,7 +532,7 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     for (int j = 0; j < ctx->nargs; j++)
       if (ctx->plan[j].kind == kString) ctx->copyStrings = true;
   int64_t capacity = info[2].As<Napi::Number>().Int64Value();
-  if (capacity < 1 || capacity > (1 << 26)) capacity = 65536;
+  if (capacity < 2 || capacity > (1 << 26)) capacity = 65536;  // the ring needs two cells at least
   ctx->capacity = static_cast<uint64_t>(capacity);
   ctx->pow2 = (ctx->capacity & (ctx->capacity - 1)) == 0;
   ctx->mask = ctx->capacity - 1;

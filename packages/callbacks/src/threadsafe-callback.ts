@@ -28,7 +28,7 @@ export type PendingCalls = "drain" | "discard";
 export interface ThreadsafeCallbackOptions {
   readonly args?: readonly FFITypeOrString[];
   readonly returns?: FFITypeOrString;
-  /** Calls the queue holds (1 to 67,108,864; default 65,536). Powers of two are a little faster. */
+  /** Calls the queue holds (2 to 67,108,864; default 65,536). Powers of two are a little faster. */
   readonly capacity?: number;
   /** What a producer does when the queue is full (default `"block"`). */
   readonly backpressure?: Backpressure;
@@ -117,8 +117,8 @@ export class ThreadsafeCallback {
     if (typeof capacity !== "number") {
       throw invalidArgType(`new ThreadsafeCallback(): options.capacity must be a number. Received ${describeReceived(capacity)}`);
     }
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
-      throw outOfRange(`new ThreadsafeCallback(): options.capacity must be an integer from 1 to ${MAX_CAPACITY}. Received ${describeReceived(capacity)}`);
+    if (!Number.isInteger(capacity) || capacity < 2 || capacity > MAX_CAPACITY) {
+      throw outOfRange(`new ThreadsafeCallback(): options.capacity must be an integer from 2 to ${MAX_CAPACITY}. Received ${describeReceived(capacity)}`);
     }
     if (typeof backpressure !== "string" || !Object.hasOwn(POLICIES, backpressure)) {
       throw invalidArgValue(
