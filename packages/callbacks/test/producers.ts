@@ -29,6 +29,8 @@ export const lib = dlopen(fixturePath, {
   start_one: { args: ["ptr", "i32"], returns: "void" },
   join_one: { args: [], returns: "f64" },
   start_delayed: { args: ["ptr", "i32"], returns: "void" },
+  start_pairs_group: { args: ["ptr", "i32", "i32"], returns: "ptr" },
+  join_group: { args: ["ptr"], returns: "void" },
 });
 
 /** Resolves once `done()` is true, checking on every turn of the event loop (fails after `ms`). */
