@@ -176,7 +176,9 @@ export class Emitter {
       case "clamp":
       case "enforceRange": {
         const slow = spec.mode === "clamp" ? "intClamp" : "intEnforce";
-        return `(typeof ${v} === "number" && ${v} >= ${min} && ${v} <= ${max} && Math.trunc(${v}) === ${v} ? ${v} + 0 : R.${slow}(${v}, ${min}, ${max}, ${big}, ${site.text}))`;
+        // An integer already in range is its own result: one int32/uint32 identity check covers "is an integer".
+        const isInt = big ? `Math.trunc(${v}) === ${v}` : signed ? `(${v} | 0) === ${v}` : `${v} >>> 0 === ${v}`;
+        return `(typeof ${v} === "number" && ${isInt} && ${v} >= ${min} && ${v} <= ${max} ? ${v} + 0 : R.${slow}(${v}, ${min}, ${max}, ${big}, ${site.text}))`;
       }
       case "validateInt32":
         return `(typeof ${v} === "number" && (${v} | 0) === ${v} && ${v} >= ${min} && ${v} <= ${max} ? ${v} : R.validateInt32(${v}, ${site.name}, ${min}, ${max}))`;
