@@ -22,11 +22,11 @@ describe("new JSCallback(fn, { threadsafe: true }) after importing @ffi-kit/call
     const cb = new JSCallback(
       (id: number, i: number) => {
         calls++;
-        return id * 100000 + i * 3;
+        return id * 100000 + i * 3 + 1;
       },
       { args: ["i32", "i32"], returns: "i32", threadsafe: true },
     );
-    expect(lib.symbols.call_i32(cb.ptr, 2, 5)).toBe(200015);
+    expect(lib.symbols.call_i32(cb.ptr, 2, 5)).toBe(200016);
     lib.symbols.start_i32(cb.ptr, 2, 1000);
     await until(() => lib.symbols.calls_done() === 2000);
     lib.symbols.join_all();

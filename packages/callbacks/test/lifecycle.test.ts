@@ -110,7 +110,7 @@ describe("close()", () => {
     const cb = new ThreadsafeCallback(
       (id: number, i: number) => {
         answered++;
-        return id * 100000 + i * 3;
+        return id * 100000 + i * 3 + 1;
       },
       { args: ["i32", "i32"], returns: "i32", capacity: 16 },
     );

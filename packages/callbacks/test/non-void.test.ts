@@ -16,7 +16,7 @@ const WIDE_EXPECTED = wideSum(-8, 200, -3000, 60000, -2000000000, 4000000000, -9
 
 describe("non-void callbacks", () => {
   it("answer 4 foreign threads × 5000 calls each, every answer right", async () => {
-    const cb = new ThreadsafeCallback((id: number, i: number) => id * 100000 + i * 3, { args: ["i32", "i32"], returns: "i32" });
+    const cb = new ThreadsafeCallback((id: number, i: number) => id * 100000 + i * 3 + 1, { args: ["i32", "i32"], returns: "i32" });
     lib.symbols.start_i32(cb.ptr, 4, 5000);
     await until(() => lib.symbols.calls_done() === 20_000);
     lib.symbols.join_all();
@@ -26,9 +26,9 @@ describe("non-void callbacks", () => {
   });
 
   it("run synchronously when called on the JS thread (no deadlock)", async () => {
-    const cb = new ThreadsafeCallback((a: number, b: number) => a * 100000 + b * 3, { args: ["i32", "i32"], returns: "i32" });
-    expect(lib.symbols.call_i32(cb.ptr, 2, 5)).toBe(200015);
-    expect(lib.symbols.call_i32(cb.ptr, -1, 1)).toBe(-99997);
+    const cb = new ThreadsafeCallback((a: number, b: number) => a * 100000 + b * 3 + 1, { args: ["i32", "i32"], returns: "i32" });
+    expect(lib.symbols.call_i32(cb.ptr, 2, 5)).toBe(200016);
+    expect(lib.symbols.call_i32(cb.ptr, -1, 1)).toBe(-99996);
     await cb.close();
   });
 
