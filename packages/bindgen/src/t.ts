@@ -109,6 +109,8 @@ export type IntOut<N extends IntName> = N extends "i64" | "u64" ? bigint : numbe
  */
 export class IntType<N extends IntName> extends Type<IntIn<N>, IntOut<N>> {
   declare readonly spec: IntSpec;
+  /** @internal type-level only: which integer type this is */
+  declare readonly __name: N;
   /** @internal */
   constructor(spec: IntSpec) {
     super(spec);
@@ -158,6 +160,8 @@ export class IntType<N extends IntName> extends Type<IntIn<N>, IntOut<N>> {
 /** `f32` / `f64`: WebIDL unrestricted float/double (ToNumber; NaN and infinities pass). */
 export class FloatType<N extends "f32" | "f64"> extends Type<number, number> {
   declare readonly spec: FloatSpec;
+  /** @internal type-level only: which float type this is */
+  declare readonly __name: N;
   /** @internal */
   constructor(spec: FloatSpec) {
     super(spec);
@@ -187,12 +191,12 @@ export class FloatType<N extends "f32" | "f64"> extends Type<number, number> {
 
 /** The JavaScript shape of a dictionary's members. */
 export type DictionaryIn<F extends Record<string, FinalType<unknown, unknown>>> = {
-  [K in keyof F as F[K] extends FinalType<unknown, unknown, "required"> ? K : never]: F[K]["__in"];
+  -readonly [K in keyof F as F[K] extends FinalType<unknown, unknown, "required"> ? K : never]: F[K]["__in"];
 } & {
-  [K in keyof F as F[K] extends FinalType<unknown, unknown, "required"> ? never : K]?: F[K]["__in"];
+  -readonly [K in keyof F as F[K] extends FinalType<unknown, unknown, "required"> ? never : K]?: F[K]["__in"];
 };
 /** The plain object a returned struct becomes. */
-export type DictionaryOut<F extends Record<string, FinalType<unknown, unknown>>> = { [K in keyof F]: F[K]["__out"] };
+export type DictionaryOut<F extends Record<string, FinalType<unknown, unknown>>> = { -readonly [K in keyof F]: F[K]["__out"] };
 
 /** `t.dictionary({...})`: a JavaScript object passed to C as a struct (members in declaration order). */
 export class DictionaryType<F extends Record<string, FinalType<unknown, unknown>>, Ptr extends boolean = false> extends Type<
