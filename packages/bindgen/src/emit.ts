@@ -293,6 +293,9 @@ export class Emitter {
   private structReader(spec: DictionarySpec): string {
     const known = this.readers.get(spec.fields);
     if (known !== undefined) return known;
+    for (const f of spec.fields) {
+      if (f.type.kind === "oneOf") throw schemaError(`a returned dictionary cannot have a oneOf member ("${f.name}"): C does not say which member is set`);
+    }
     const id = `read${this.helpers.length}`;
     this.readers.set(spec.fields, id);
     const members = spec.fields.map((f) => `    ${q(f.name)}: ${this.convertReturn(f.type, `o[${q(f.name)}]`, `${q(`struct member "${f.name}"`)}`)},`);

@@ -57,6 +57,10 @@ describe("schema errors are FFIError ERR_FFI_INVALID_SCHEMA, thrown when declare
     expect(() => fn({ symbol: "" })).toThrow(schemaError);
     expect(() => fn(null as any)).toThrow(schemaError);
   });
+  it("a returned dictionary cannot hold a oneOf (C does not say which member is set)", () => {
+    const D = t.dictionary({ v: t.oneOf(t.i32, t.DOMString) });
+    expect(() => bind(LIB, { point_null: fn({ ret: D.byPointer() }) })).toThrow(schemaError);
+  });
   it("defaults are converted and checked once, at bind time", () => {
     expect(() => bind(LIB, { echo_i32: fn({ args: { v: t.i32.enforceRange(0, 10).default(50) }, ret: t.i32 }) })).toThrow(
       expect.objectContaining({ code: "ERR_FFI_INVALID_SCHEMA", message: expect.stringContaining("invalid .default() value") }),
