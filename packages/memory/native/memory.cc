@@ -144,20 +144,29 @@ Napi::Value Detach(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// callFree(fn, address, context, adjust): calls `fn(address, context)` and reports `adjust` to V8.
-Napi::Value CallFree(const Napi::CallbackInfo& info) {
+// detachAndFree(arrayBuffer, fn, address, context, adjust): dispose() of an own() view with a native free, in one
+// call: detaches the buffer (if not detached yet), calls `fn(address, context)`, reports `adjust` to V8.
+Napi::Value DetachAndFree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uintptr_t fn, address, context;
-  if (!ToPointer(env, info[0], &fn, "free") || !ToPointer(env, info[1], &address, "address") ||
-      !ToPointer(env, info[2], &context, "context")) {
+  if (!ToPointer(env, info[1], &fn, "free") || !ToPointer(env, info[2], &address, "address") ||
+      !ToPointer(env, info[3], &context, "context")) {
     return env.Undefined();
   }
   if (fn == 0) {
     Napi::TypeError::New(env, "free is NULL").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  if (info[0].IsArrayBuffer()) {
+    bool detached = false;
+    napi_is_detached_arraybuffer(env, info[0], &detached);
+    if (!detached && napi_detach_arraybuffer(env, info[0]) != napi_ok) {
+      Napi::Error::New(env, "this ArrayBuffer cannot be detached").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
   reinterpret_cast<Deallocator>(fn)(reinterpret_cast<void*>(address), reinterpret_cast<void*>(context));
-  if (info.Length() > 3 && info[3].IsNumber()) Adjust(env, info[3].As<Napi::Number>().DoubleValue());
+  if (info.Length() > 4 && info[4].IsNumber()) Adjust(env, info[4].As<Napi::Number>().DoubleValue());
   return env.Undefined();
 }
 
@@ -307,7 +316,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("view", Napi::Function::New(env, View, "view"));
   exports.Set("copy", Napi::Function::New(env, Copy, "copy"));
   exports.Set("detach", Napi::Function::New(env, Detach, "detach"));
-  exports.Set("callFree", Napi::Function::New(env, CallFree, "callFree"));
+  exports.Set("detachAndFree", Napi::Function::New(env, DetachAndFree, "detachAndFree"));
   exports.Set("adjust", Napi::Function::New(env, AdjustExternal, "adjust"));
   exports.Set("withDeallocator", Napi::Function::New(env, WithDeallocator, "withDeallocator"));
   exports.Set("release", Napi::Function::New(env, Release, "release"));

@@ -186,9 +186,9 @@ export function release(record: Allocation, how: State, buffer: ArrayBuffer | un
       native.release(record.id, buffer);
       return true;
     case FreeKind.Native:
-      if (buffer !== undefined) native.detach(buffer);
-      // A copied allocation was never reported to V8 (the copy is V8's own memory).
-      native.callFree(record.free as number | bigint, record.address, record.context, how === State.Copied ? 0 : -record.byteLength);
+      // One native call: detach (when the buffer is at hand), free, and report the bytes to V8 (a copied
+      // allocation never was: the copy is V8's own memory).
+      native.detachAndFree(buffer, record.free as number | bigint, record.address, record.context, how === State.Copied ? 0 : -record.byteLength);
       return true;
     default:
       if (buffer !== undefined) native.detach(buffer);

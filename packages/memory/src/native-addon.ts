@@ -11,7 +11,7 @@ export interface NativeMemory {
   view(address: number, byteLength: number, adjust: number): ArrayBuffer | null;
   copy(address: number, byteLength: number): ArrayBuffer;
   detach(buffer: ArrayBuffer): boolean;
-  callFree(free: number | bigint, address: number, context: number | bigint | null, adjust: number): void;
+  detachAndFree(buffer: ArrayBuffer | undefined, free: number | bigint, address: number, context: number | bigint | null, adjust: number): void;
   adjust(delta: number): void;
   withDeallocator(
     address: number,
