@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Cost of validation: each validated wrapper (bind() and a module written by ffi-kit-bindgen) against an
-// unvalidated @ffi-kit/core call of the same C symbol, measured in the same run, interleaved, median of rounds.
+// unvalidated @ffi-kit/core call of the same C symbol, measured in the same run, interleaved (see below).
 // Target: validated wrapper <= 1.15x the core call. Prints a Markdown table (pasted into the README).
 // Usage: node bench/bindgen-bench.mjs [--calls N] [--rounds R]
 import { spawnSync } from "node:child_process";
@@ -16,8 +16,8 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i === -1 ? dflt : Number(process.argv[i + 1]);
 };
-const CALLS = arg("--calls", 50_000);
-const ROUNDS = arg("--rounds", 31);
+const CALLS = arg("--calls", 2_000);
+const ROUNDS = arg("--rounds", 400);
 const pkg = fileURLToPath(new URL("..", import.meta.url));
 const LIB = join(pkg, "test/fixtures/build/libbindgen.so");
 
@@ -67,31 +67,33 @@ const reference = {
   "bind() point_add(Point dictionary x2)": "raw koffi point_add(Point, Point)",
 };
 
-// The machine is shared and noisy: measure each candidate right next to its reference, alternating which goes
-// first, and report the median of the per-round ratios (and the median ns/call of each side).
+// The machine is shared and noisy, and preemption only ever adds time: each row interleaves many short bursts of
+// the candidate and its reference (alternating which goes first) and compares the lower deciles of the per-burst
+// ns/call, which is what a call costs when nothing else interferes.
 const time = (name) => {
-  const calls = name.includes("point_add") ? CALLS / 4 : CALLS;
   const t0 = process.hrtime.bigint();
   loops[name]();
-  return Number(process.hrtime.bigint() - t0) / calls;
+  return Number(process.hrtime.bigint() - t0);
 };
-for (const f of Object.values(loops)) f(); // warm up every path before measuring
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+for (let w = 0; w < 20; w++) for (const f of Object.values(loops)) f(); // warm up (and optimize) every path first
+const decile = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 10)];
 const rows = [];
 for (const [name, ref] of Object.entries(reference)) {
-  const ratios = [];
+  const calls = name.includes("point_add") ? CALLS / 4 : CALLS;
   const own = [];
   const base = [];
   for (let r = 0; r < ROUNDS; r++) {
-    let a, b;
-    if (r % 2 === 0) { b = time(ref); a = time(name); } else { a = time(name); b = time(ref); }
-    own.push(a);
-    base.push(b);
-    ratios.push(a / b);
+    if (r % 2 === 0) {
+      base.push(time(ref) / calls);
+      own.push(time(name) / calls);
+    } else {
+      own.push(time(name) / calls);
+      base.push(time(ref) / calls);
+    }
   }
-  rows.push([name, median(own), ref, median(base), median(ratios)]);
+  rows.push([name, decile(own), ref, decile(base), decile(own) / decile(base)]);
 }
-console.log(`@ffi-kit/bindgen validation overhead (Node ${process.version}, ${CALLS} calls per sample, ${ROUNDS} paired rounds, medians)\n`);
+console.log(`@ffi-kit/bindgen validation overhead (Node ${process.version}; ${ROUNDS} interleaved bursts of ${CALLS} calls per side; lower decile of ns/call)\n`);
 console.log("| call | ns/call | reference (same C symbol) | ref ns/call | ratio |");
 console.log("|---|---:|---|---:|---:|");
 for (const [name, ns, ref, refNs, ratio] of rows) console.log(`| ${name} | ${ns.toFixed(1)} | ${ref} | ${refNs.toFixed(1)} | ${ratio.toFixed(2)}x |`);
