@@ -1,0 +1,120 @@
+/**
+ * Measurement with benchmark.js in alternating rounds. Every path of a group is measured once per round, in
+ * forward order on even rounds and reverse order on odd ones, so drift on a shared machine hits the case and
+ * its reference alike; each round gives one ratio sample per path. A first, unrecorded round lets the JIT settle
+ * and benchmark.js calibrate its loop count. A round's figure is its fastest sample: on a shared machine
+ * preemption only ever adds time, so the minimum is the estimate least touched by other processes.
+ * Runs under Node and under Bun.
+ */
+import Benchmark from "benchmark";
+
+/** One way of doing a group's operation (for example "core-symbol" or "koffi"). */
+export interface PathSpec {
+  /** Short name of the path, unique within its group. */
+  readonly path: string;
+  /** One iteration. Must be side-effect free enough to repeat millions of times. */
+  readonly fn: () => unknown;
+}
+
+/** Operations compared with each other: every path is judged by its ratio to `reference`. */
+export interface GroupSpec {
+  /** Group name, the first half of a case id (`add_i32/core-symbol`). */
+  readonly group: string;
+  /** What one iteration does, for the report. */
+  readonly title: string;
+  /** The path every other path is divided by (measured in the same rounds). */
+  readonly reference: string;
+  /** Operations per iteration (a C loop making 100 callbacks counts 100): figures are reported per operation. */
+  readonly opsPerIteration?: number;
+  readonly paths: readonly PathSpec[];
+}
+
+/** How long and how often to measure. */
+export interface MeasureOptions {
+  /** Rounds per group (each gives one ratio sample per path). */
+  readonly rounds: number;
+  /** benchmark.js `maxTime` per path per round, seconds. */
+  readonly maxTime: number;
+  /** benchmark.js `minTime` per sample, seconds. */
+  readonly minTime: number;
+  /** benchmark.js `minSamples` per path per round. */
+  readonly minSamples: number;
+  /**
+   * What benchmark.js times with: `"wall"` (process.hrtime) or `"thread-cpu"` (CPU time of the measuring thread,
+   * from the N-API addon: time spent descheduled by other processes does not count). Default `"wall"`.
+   */
+  readonly clock?: Clock;
+}
+
+/** A benchmark clock: its name and a `process.hrtime`-compatible function. */
+export interface Clock {
+  readonly name: "wall" | "thread-cpu";
+  readonly hrtime: (previous?: [number, number]) => [number, number];
+}
+
+const contexts = new Map<Clock["hrtime"], typeof Benchmark>();
+function benchmarkFor(clock: Clock | undefined): typeof Benchmark {
+  if (clock === undefined || clock.name === "wall") return Benchmark;
+  let b = contexts.get(clock.hrtime);
+  if (b === undefined) {
+    // benchmark.js picks its timer from the context's `process.hrtime`.
+    b = (Benchmark as unknown as { runInContext(c: object): typeof Benchmark }).runInContext({ process: { hrtime: clock.hrtime } });
+    contexts.set(clock.hrtime, b);
+  }
+  return b;
+}
+
+/** Raw figures of one path: benchmark.js samples (ns per operation) and one mean per round. */
+export interface PathMeasurement {
+  readonly group: string;
+  readonly path: string;
+  /** Every benchmark.js sample of every round, in ns per operation. */
+  readonly sampleNs: number[];
+  /** The fastest sample of each round, in ns per operation (the figure ratios are taken of). */
+  readonly roundNs: number[];
+}
+
+/** Measures one group; returns one entry per path, in the group's order. */
+export function measureGroup(group: GroupSpec, options: MeasureOptions, log?: (line: string) => void): PathMeasurement[] {
+  const per = group.opsPerIteration ?? 1;
+  const counts = new Map<string, number>();
+  const out = group.paths.map((p) => ({ group: group.group, path: p.path, sampleNs: [] as number[], roundNs: [] as number[] }));
+  const Bench = benchmarkFor(options.clock);
+  for (let round = -1; round < options.rounds; round++) {
+    const order = group.paths.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const spec = group.paths[i]!;
+      const bench = new Bench(`${group.group}/${spec.path}`, spec.fn, {
+        maxTime: options.maxTime,
+        minTime: options.minTime,
+        minSamples: options.minSamples,
+        initCount: counts.get(spec.path) ?? 1,
+      });
+      bench.run();
+      const error = (bench as unknown as { error?: unknown }).error;
+      if (error !== undefined) throw new Error(`benchmark ${group.group}/${spec.path} failed: ${String(error)}`, { cause: error });
+      counts.set(spec.path, bench.count);
+      if (round < 0) continue; // calibration round
+      const m = out[i]!;
+      for (const s of bench.stats.sample) m.sampleNs.push((s * 1e9) / per);
+      m.roundNs.push((Math.min(...bench.stats.sample) * 1e9) / per);
+    }
+    if (round >= 0) log?.(`  ${group.group}: round ${round + 1}/${options.rounds}`);
+  }
+  return out;
+}
+
+/**
+ * A path whose iteration is compiled on its own (`new Function`), so its call sites have their own inline caches:
+ * closures made from one shared function literal share V8's feedback, which turns the call megamorphic and makes
+ * one path's speed depend on which other paths ran before it.
+ *
+ * @example
+ * isolatedPath("core-symbol", "sink.value = f(20, 22)", { f: lib.symbols.add_i32, sink })
+ */
+export function isolatedPath(path: string, body: string, env: Readonly<Record<string, unknown>>): PathSpec {
+  const names = Object.keys(env);
+  const make = new Function(...names, `"use strict"; return function iteration() { return ${body}; };`) as (...values: unknown[]) => () => unknown;
+  return { path, fn: make(...names.map((n) => env[n])) };
+}

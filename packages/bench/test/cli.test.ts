@@ -1,0 +1,113 @@
+import { describe, it, expect, beforeAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { BenchReport } from "@ffi-kit/bench";
+
+// The real CLI in a child process, measuring real native calls; settings kept tiny so the file stays fast.
+const cli = join(dirname(createRequire(import.meta.url).resolve("@ffi-kit/bench/package.json")), "dist", "cli.js");
+const NO_BUN = { FFI_KIT_BUN: "/nonexistent/bun" };
+
+function bench(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("ffi-kit-bench run", () => {
+  const out = mkdtempSync(join(tmpdir(), "ffi-kit-bench-run-"));
+  let first: ReturnType<typeof bench>;
+  beforeAll(() => {
+    first = bench(["run", "--groups", "noop,ptr", "--rounds", "2", "--max-time", "0.02", "--out-dir", out], NO_BUN);
+  });
+
+  it("prints the Markdown table and writes the JSON report in the documented schema", () => {
+    expect(first.stderr).toContain("Bun: skipped: no Bun binary found");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/\| case \| ns\/op \| ops\/s \| ± \| samples \| ratio to reference \| Bun bun:ffi ns\/op \|/);
+    expect(first.stdout).toMatch(/\| noop\/core-symbol \| [\d.]+ \| [\d.]+ [Mk]? ?\| ±[\d.]+% \| \d+ \| [\d.]+x \|/);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as BenchReport;
+    expect(report.schema).toBe("ffi-kit-bench/1");
+    expect(report.runtime.name).toBe("node");
+    expect(report.settings).toMatchObject({ rounds: 2, maxTime: 0.02, clock: "thread-cpu" });
+    expect(report.machine.cpus).toBeGreaterThan(0);
+    expect(report.bun).toMatchObject({ ran: false, cases: [] });
+    expect(report.cases.map((c) => c.case)).toEqual(expect.arrayContaining(["noop/plain-js", "noop/koffi", "noop/core-symbol", "noop/napi", "ptr/koffi", "ptr/core-ptr"]));
+    for (const c of report.cases) {
+      expect(c.nsPerOp).toBeGreaterThan(0);
+      expect(c.opsPerSec * c.nsPerOp).toBeCloseTo(1e9, -3);
+      expect(c.ratioSamples).toHaveLength(2);
+      expect(c.samples).toBeGreaterThanOrEqual(2 * 5);
+      if (c.case === c.reference) expect(c.ratioSamples).toEqual([1, 1]);
+    }
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain("| noop/koffi |");
+    const svg = readFileSync(join(out, "chart.svg"), "utf8");
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.match(/<rect x="300"/g)).toHaveLength(report.cases.length);
+  });
+
+  it("appends one history line per run and draws a trend chart per case", () => {
+    const second = bench(["run", "--groups", "ptr", "--rounds", "2", "--max-time", "0.02", "--out-dir", out, "--quiet"], NO_BUN);
+    expect(second.status).toBe(0);
+    const lines = readFileSync(join(out, "history.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(Object.keys(JSON.parse(lines[1]!).cases)).toEqual(["ptr/koffi", "ptr/core-ptr"]);
+    expect(readdirSync(join(out, "trends"))).toEqual(expect.arrayContaining(["noop_core-symbol.svg", "ptr_core-ptr.svg"]));
+    expect(readFileSync(join(out, "trends", "ptr_core-ptr.svg"), "utf8").match(/<circle /g)).toHaveLength(2);
+  });
+});
+
+describe("ffi-kit-bench ci / compare", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ffi-kit-bench-ci-"));
+  const baseline = join(dir, "baseline.json");
+  const args = ["ci", "--groups", "add_i32,callback", "--rounds", "5", "--max-time", "0.04", "--baseline", baseline, "--out-dir", dir];
+
+  it("fails on an injected 2x slowdown of a core path and names the case", () => {
+    const made = bench([...args, "--update-baseline", "--quiet"]);
+    expect(made.status).toBe(0);
+    expect(existsSync(baseline)).toBe(true);
+    const slow = bench([...args, "--quiet"], { FFI_KIT_BENCH_SLOWDOWN: "add_i32/core-symbol=2,callback/core-ptr=2" });
+    expect(slow.stdout).toContain("significant regression");
+    expect(slow.stdout).toMatch(/\| add_i32\/core-symbol \| koffi \| [\d.]+x \| [\d.]+x \| \+\d+\.\d% \| [\d.e-]+\**? \| ❌ regression \|/);
+    expect(slow.stdout).toMatch(/\| callback\/core-ptr \| koffi \| .* \| ❌ regression \|/);
+    expect(slow.stdout).toContain("Injected slowdowns in the current run: add_i32/core-symbol ×2, callback/core-ptr ×2.");
+    expect(slow.status).toBe(1);
+  });
+
+  it("refuses to take a run with injected slowdowns as the baseline", () => {
+    const r = bench([...args, "--update-baseline", "--quiet", "--rounds", "2"], { FFI_KIT_BENCH_SLOWDOWN: "add_i32/core-symbol=2" });
+    expect(r.stderr).toContain("refusing to write a baseline from a run with injected slowdowns");
+    expect(r.status).toBe(2);
+  });
+
+  it("reads a saved report with compare --current", () => {
+    const r = bench(["compare", "--baseline", baseline, "--current", baseline, "--out-dir", dir]);
+    expect(r.stdout).toContain("no significant regression");
+    expect(r.stdout).toMatch(/\| add_i32\/core-symbol \| koffi \| ([\d.]+)x \| \1x \| \+0\.0% \| 1\.0 \| unchanged \|/);
+    expect(r.status).toBe(0);
+  });
+});
+
+describe("ffi-kit-bench usage errors exit 2 with a message", () => {
+  it.each([
+    [["frob"], 'unknown command "frob"'],
+    [["run", "--rounds", "1"], "--rounds must be a number from 2 to 1000. Received \"1\""],
+    [["compare", "--test", "z"], '--test must be "welch" or "mann-whitney". Received "z"'],
+    [["compare", "--threshold=-1"], "--threshold must be a number from 0 to 100. Received \"-1\""],
+    [["run", "--clock", "sundial"], '--clock must be "thread-cpu" or "wall". Received "sundial"'],
+    [["ci", "--baseline", "/nonexistent/ci.json"], "no baseline at /nonexistent/ci.json"],
+    [["run", "--bogus"], "Unknown option '--bogus'"],
+    [["compare", "--current", "/etc/hostname", "--baseline", "/etc/hostname"], "Unexpected token"],
+  ])("%j", (argv, message) => {
+    const r = bench(argv);
+    expect(r.stderr).toContain(message);
+    expect(r.status).toBe(2);
+  });
+
+  it("a malformed FFI_KIT_BENCH_SLOWDOWN", () => {
+    const r = bench(["run", "--groups", "noop", "--rounds", "2"], { FFI_KIT_BENCH_SLOWDOWN: "noop" });
+    expect(r.stderr).toContain('FFI_KIT_BENCH_SLOWDOWN: "noop" is not "group/path=factor"');
+    expect(r.status).toBe(2);
+  });
+});
