@@ -254,6 +254,7 @@ export function generateModule(exportsOf: Record<string, unknown>, sourceName: s
     "  const G = L.G;",
     ...natives,
     ...wrappers.map(indent),
+    ...functions.map(([name], i) => `  Object.defineProperty(fn${i}, "name", { value: ${q(name)} });`),
     "  const close = (): void => L.close();",
     "  return Object.freeze({",
     ...entries,

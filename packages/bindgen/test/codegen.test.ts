@@ -116,6 +116,7 @@ describe("ffi-kit-bindgen <dir>", () => {
   });
 
   it("the generated functions call real C with the seed's semantics", () => {
+    expect(math.add!.name).toBe("add");
     expect(math.add!(2)).toBe(3);
     expect(math.add!(2, 5)).toBe(7);
     expect(math.add!(2 ** 32 + 5, 0)).toBe(5);
