@@ -2,7 +2,7 @@ import { koffi, pointerTo, prototype } from "./koffi-engine.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
 import { FFIType } from "./ffi-type.js";
 import { koffiTypesForCallback, resolveSignature, type Signature } from "./declaration.js";
-import { callbackArgumentExpression, planArgument, registerAddressCarrier, zeroValue, type SlowConverter } from "./conversion.js";
+import { callbackArgumentExpression, generatedCodeBuiltins, planArgument, registerAddressCarrier, zeroValue, type SlowConverter } from "./conversion.js";
 import { CString } from "./cstring.js";
 import { threadsafeCallbackFactory } from "./extension.js";
 import type { FFITypeOrString } from "./ffi-type.js";
@@ -103,7 +103,13 @@ function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (.
     sig.returns === FFIType.void
       ? (v) => v
       : (planArgument(returnPlanType(sig.returns), "JSCallback return value").slow ?? ((v) => v));
-  return new Function("FN", "D", "CString", "S", `"use strict";\nreturn ${invokerSource(sig)};`)(fn, callbackActivity, CString, slow);
+  return new Function("FN", "D", "CString", "S", ...Object.keys(generatedCodeBuiltins), `"use strict";\nreturn ${invokerSource(sig)};`)(
+    fn,
+    callbackActivity,
+    CString,
+    slow,
+    ...Object.values(generatedCodeBuiltins),
+  );
 }
 
 /**

@@ -156,6 +156,17 @@ function bufferConverter(site: Site): SlowConverter {
   };
 }
 
+/**
+ * Built-ins the generated code calls, captured when this module loads so that user code replacing `Math.trunc` or
+ * `BigInt` cannot change how values cross the boundary. Every generated function receives them as parameters.
+ */
+export const generatedCodeBuiltins: Readonly<Record<string, unknown>> = Object.freeze({
+  $trunc: Math.trunc,
+  $isView: ArrayBuffer.isView,
+  $BigInt: BigInt,
+  $asUintN: BigInt.asUintN,
+});
+
 /** The plan for one argument (or callback return value): koffi type, inline fast path, slow converter. */
 export interface ArgPlan {
   /** koffi type name the argument is declared with. */
@@ -214,7 +225,7 @@ export function planArgument(type: number, site: Site): ArgPlan {
       return {
         koffiType,
         fast: (v, s) =>
-          `(typeof ${v} === "bigint" ? ${v} : typeof ${v} === "number" && ${v} <= 9007199254740991 && ${v} >= -9007199254740991 && ${v} === Math.trunc(${v}) ? ${v} : ${s}(${v}))`,
+          `(typeof ${v} === "bigint" ? ${v} : typeof ${v} === "number" && ${v} <= 9007199254740991 && ${v} >= -9007199254740991 && ${v} === $trunc(${v}) ? ${v} : ${s}(${v}))`,
         slow: int64Converter(type, signed, site),
       };
     }
@@ -229,11 +240,11 @@ export function planArgument(type: number, site: Site): ArgPlan {
       return {
         koffiType,
         fast: (v, s) =>
-          `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === Math.trunc(${v}) ? ${v} + 0 : ${s}(${v})) : ArrayBuffer.isView(${v}) ? ${v} : ${s}(${v}))`,
+          `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${s}(${v})) : $isView(${v}) ? ${v} : ${s}(${v}))`,
         slow: pointerConverter(type, site, type === FFIType.cstring),
       };
     case FFIType.buffer:
-      return { koffiType, fast: (v, s) => `(ArrayBuffer.isView(${v}) ? ${v} : ${s}(${v}))`, slow: bufferConverter(site) };
+      return { koffiType, fast: (v, s) => `($isView(${v}) ? ${v} : ${s}(${v}))`, slow: bufferConverter(site) };
     default:
       throw new Error(`planArgument: no plan for type ${type}`);
   }
@@ -244,10 +255,10 @@ export function returnExpression(type: number, r: string, cstring: string): stri
   switch (type) {
     case FFIType.i64:
     case FFIType.u64:
-      return `(typeof ${r} === "bigint" ? ${r} : BigInt(${r}))`;
+      return `(typeof ${r} === "bigint" ? ${r} : $BigInt(${r}))`;
     case FFIType.i64_fast:
     case FFIType.u64_fast:
-      return `(${r} === 9007199254740992 || ${r} === -9007199254740992 ? BigInt(${r}) : ${r})`;
+      return `(${r} === 9007199254740992 || ${r} === -9007199254740992 ? $BigInt(${r}) : ${r})`;
     case FFIType.ptr:
     case FFIType.function:
       return `(${r} === 0 ? null : ${r} === 9007199254740992 ? 9007199254740992n : ${r})`;
@@ -268,9 +279,9 @@ export function returnExpression(type: number, r: string, cstring: string): stri
 export function callbackArgumentExpression(type: number, a: string, cstring: string): string {
   switch (type) {
     case FFIType.u64:
-      return `(${a} < 0 ? BigInt.asUintN(64, BigInt(${a})) : typeof ${a} === "bigint" ? ${a} : BigInt(${a}))`;
+      return `(${a} < 0 ? $asUintN(64, $BigInt(${a})) : typeof ${a} === "bigint" ? ${a} : $BigInt(${a}))`;
     case FFIType.u64_fast:
-      return `(${a} < 0 ? BigInt.asUintN(64, BigInt(${a})) : ${returnExpression(type, a, cstring)})`;
+      return `(${a} < 0 ? $asUintN(64, $BigInt(${a})) : ${returnExpression(type, a, cstring)})`;
     default:
       return returnExpression(type, a, cstring);
   }

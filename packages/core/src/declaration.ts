@@ -1,6 +1,6 @@
 import { FFIType, resolveType, typeNames } from "./ffi-type.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
-import { koffiArgType, koffiReturnType, planArgument, returnExpression, type SlowConverter } from "./conversion.js";
+import { generatedCodeBuiltins, koffiArgType, koffiReturnType, planArgument, returnExpression, type SlowConverter } from "./conversion.js";
 import { CString } from "./cstring.js";
 
 /** A function signature with every type resolved to its number. */
@@ -89,7 +89,14 @@ export function compileCall(name: string, sig: Signature, raw: (...args: unknown
   const slow: SlowConverter[] = sig.args.map((t, i) => planArgument(t, `${name}(): argument ${i + 1}`).slow ?? ((v) => v));
   const source = wrapperSource(name, sig);
   const slowNames = slow.map((_, i) => `S${i}`);
-  const fn = new Function("F", "G", "CString", ...slowNames, `"use strict";\nreturn ${source};`)(raw, guard, CString, ...slow);
+  const builtins = Object.keys(generatedCodeBuiltins);
+  const fn = new Function("F", "G", "CString", ...builtins, ...slowNames, `"use strict";\nreturn ${source};`)(
+    raw,
+    guard,
+    CString,
+    ...Object.values(generatedCodeBuiltins),
+    ...slow,
+  );
   const params = argumentList(sig.args.length).join(", ");
   const native = new Function("F", "G", `"use strict";\nreturn function ${identifier(name)}(${params}) {\n  if (G.closed) G.fail();\n  return F(${params});\n};`)(raw, guard);
   if (fn.name !== name) Object.defineProperty(fn, "name", { value: name });

@@ -185,3 +185,21 @@ describe("argument validation", () => {
     expect(() => s.identity_ptr({} as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE" }));
   });
 });
+
+describe("robust to tampered built-ins", () => {
+  it("replacing Math.trunc, BigInt and ArrayBuffer.isView after load changes nothing", () => {
+    const saved = { trunc: Math.trunc, isView: ArrayBuffer.isView, BigInt: globalThis.BigInt };
+    try {
+      Math.trunc = () => 0;
+      ArrayBuffer.isView = (() => false) as typeof ArrayBuffer.isView;
+      (globalThis as { BigInt: unknown }).BigInt = () => 0n;
+      expect(s.identity_int64_t(2 ** 40)).toBe(2n ** 40n);
+      expect(s.identity_ptr(123456)).toBe(123456);
+      expect(s.identity_uint64_t(5)).toBe(5n);
+    } finally {
+      Math.trunc = saved.trunc;
+      ArrayBuffer.isView = saved.isView;
+      (globalThis as { BigInt: unknown }).BigInt = saved.BigInt;
+    }
+  });
+});
