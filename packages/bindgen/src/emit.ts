@@ -295,6 +295,9 @@ export class Emitter {
     if (known !== undefined) return known;
     for (const f of spec.fields) {
       if (f.type.kind === "oneOf") throw schemaError(`a returned dictionary cannot have a oneOf member ("${f.name}"): C does not say which member is set`);
+      if (f.type.kind === "string" && f.type.name === "ByteString") {
+        throw schemaError(`a returned dictionary cannot have a ByteString member ("${f.name}"): struct members are decoded as UTF-8; use t.DOMString`);
+      }
     }
     const id = `read${this.helpers.length}`;
     this.readers.set(spec.fields, id);

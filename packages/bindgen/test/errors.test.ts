@@ -60,6 +60,7 @@ describe("schema errors are FFIError ERR_FFI_INVALID_SCHEMA, thrown when declare
   it("a returned dictionary cannot hold a oneOf (C does not say which member is set)", () => {
     const D = t.dictionary({ v: t.oneOf(t.i32, t.DOMString) });
     expect(() => bind(LIB, { point_null: fn({ ret: D.byPointer() }) })).toThrow(schemaError);
+    expect(() => bind(LIB, { point_null: fn({ ret: t.dictionary({ s: t.ByteString }).byPointer() }) })).toThrow(schemaError);
   });
   it("defaults are converted and checked once, at bind time", () => {
     expect(() => bind(LIB, { echo_i32: fn({ args: { v: t.i32.enforceRange(0, 10).default(50) }, ret: t.i32 }) })).toThrow(
