@@ -196,14 +196,26 @@ describe("ffi-kit-bindgen <dir>", () => {
     try {
       expect(run(dir).status).toBe(1);
       mkdirSync(join(dir, "sub"));
+      // a .bind.ts may import other TypeScript files (as ./x.js) and the seed's `bindgen` module name
+      writeFileSync(join(dir, "sub", "shared.ts"), "export enum Level { Low = 1, High = 9 }\n");
       writeFileSync(
         join(dir, "sub", "ok.bind.ts"),
-        'import { t, fn } from "bindgen";\nexport const add = fn({ args: { a: t.i32, b: t.i32.default(1) }, ret: t.i32 });\n',
+        [
+          'import { t, fn } from "bindgen";',
+          'import { Level } from "./shared.js";',
+          "export const LevelT = t.nativeEnum(Level);",
+          "export const add = fn({ args: { a: t.i32, b: t.i32.default(1) }, ret: t.i32 });",
+          'export const level = fn({ symbol: "echo_enum", args: { l: LevelT }, ret: LevelT });',
+          "",
+        ].join("\n"),
       );
       const ok = run(dir);
       expect(ok.stderr).toBe("");
       expect(ok.status).toBe(0);
-      expect(readFileSync(join(dir, "sub", "ok.gen.ts"), "utf8")).toContain("add(a: number, b?: number): number;");
+      const generatedOk = readFileSync(join(dir, "sub", "ok.gen.ts"), "utf8");
+      expect(generatedOk).toContain("add(a: number, b?: number): number;");
+      expect(generatedOk).toContain("export type LevelT = 1 | 9;");
+      expect(generatedOk).toContain("level(l: LevelT): LevelT;");
       writeFileSync(join(dir, "zz.bind.ts"), 'import { t } from "@ffi-kit/bindgen";\nexport const bad = t.i32.optional.default(1);\n');
       const bad = run(dir);
       expect(bad.status).toBe(1);
