@@ -66,3 +66,4 @@ export { IsolatedRunner, type IsolatedTarget, type IsolatedResult, type Isolated
 export type { CallResult } from "./child-protocol.js";
 export { fuzzLibrary, type FuzzOptions, type FuzzReport, type FuzzFailure } from "./fuzz-library.js";
 export { formatProgress, type FuzzProgress } from "./progress.js";
+export { checkMemoryModel, memoryCommands, type MemoryModelTarget, type MemoryModelOptions, type MemoryModelReport } from "./memory-model.js";
