@@ -18,6 +18,7 @@ import { barChartSvg, trendChartSvg } from "./svg-charts.js";
 import { appendHistory, readHistory } from "./history.js";
 import { compareReports, comparisonMarkdown, DEFAULT_COMPARE, type CompareOptions } from "./compare.js";
 import { packageDir } from "./native-library.js";
+import { parseSlowdowns } from "./slowdown.js";
 import type { BenchReport } from "./schema.js";
 
 /** The threshold of `ffi-kit-bench ci`: wide enough for a shared 2-core machine, far below a 2x slowdown. */
@@ -123,6 +124,9 @@ async function main(argv: string[]): Promise<number> {
   };
   const baselineFile = resolve(values.baseline ?? join(packageDir, "baseline", ci ? "ci.json" : "full.json"));
 
+  if (values["update-baseline"] === true && Object.keys(parseSlowdowns()).length > 0) {
+    throw new UsageError("refusing to write a baseline from a run with injected slowdowns (FFI_KIT_BENCH_SLOWDOWN)");
+  }
   if (command !== "run" && values["update-baseline"] !== true && !existsSync(baselineFile)) {
     throw new UsageError(`no baseline at ${baselineFile}: create it with \`ffi-kit-bench ${command} --update-baseline\``);
   }

@@ -12,8 +12,8 @@ import Benchmark from "benchmark";
 export interface PathSpec {
   /** Short name of the path, unique within its group. */
   readonly path: string;
-  /** One iteration. Must be side-effect free enough to repeat millions of times. */
-  readonly fn: () => unknown;
+  /** One iteration. Must be side-effect free enough to repeat millions of times. Deferred groups: `fn(done)`. */
+  readonly fn: (done?: () => void) => unknown;
 }
 
 /** Operations compared with each other: every path is judged by its ratio to `reference`. */
@@ -26,6 +26,11 @@ export interface GroupSpec {
   readonly reference: string;
   /** Operations per iteration (a C loop making 100 callbacks counts 100): figures are reported per operation. */
   readonly opsPerIteration?: number;
+  /**
+   * Asynchronous iterations (benchmark.js `defer: true`): each path's `fn` gets a `done` callback to call when
+   * the iteration has finished. Such groups are timed by wall clock (the work happens on other threads).
+   */
+  readonly deferred?: boolean;
   readonly paths: readonly PathSpec[];
 }
 
@@ -72,6 +77,39 @@ export interface PathMeasurement {
   readonly sampleNs: number[];
   /** The fastest sample of each round, in ns per operation (the figure ratios are taken of). */
   readonly roundNs: number[];
+}
+
+/** Measures one deferred (asynchronous) group by wall clock, in the same alternating rounds as {@link measureGroup}. */
+export async function measureDeferredGroup(group: GroupSpec, options: MeasureOptions, log?: (line: string) => void): Promise<PathMeasurement[]> {
+  const per = group.opsPerIteration ?? 1;
+  const out = group.paths.map((p) => ({ group: group.group, path: p.path, sampleNs: [] as number[], roundNs: [] as number[] }));
+  for (let round = -1; round < options.rounds; round++) {
+    const order = group.paths.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const spec = group.paths[i]!;
+      const bench = new Benchmark(`${group.group}/${spec.path}`, {
+        defer: true,
+        fn: (deferred: { resolve(): void }) => {
+          spec.fn(() => deferred.resolve());
+        },
+        maxTime: options.maxTime,
+        minSamples: options.minSamples,
+        minTime: options.minTime,
+      } as unknown as Benchmark.Options);
+      await new Promise<void>((resolve, reject) => {
+        bench.on("complete", () => resolve());
+        bench.on("error", (e: unknown) => reject(new Error(`benchmark ${group.group}/${spec.path} failed: ${String((e as { target?: { error?: unknown } }).target?.error ?? e)}`)));
+        bench.run({ async: true });
+      });
+      if (round < 0) continue;
+      const m = out[i]!;
+      for (const s of bench.stats.sample) m.sampleNs.push((s * 1e9) / per);
+      m.roundNs.push((Math.min(...bench.stats.sample) * 1e9) / per);
+    }
+    if (round >= 0) log?.(`  ${group.group}: round ${round + 1}/${options.rounds}`);
+  }
+  return out;
 }
 
 /** Measures one group; returns one entry per path, in the group's order. */

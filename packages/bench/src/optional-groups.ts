@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { dlopen, toArrayBuffer } from "@ffi-kit/core";
+import { koffi } from "@ffi-kit/core/internal";
 import type { GroupSpec, PathSpec } from "./measure.js";
 import { benchLibraryPath, packageDir } from "./native-library.js";
 import { sink } from "./node-cases.js";
@@ -20,7 +21,7 @@ export interface OptionalGroups {
   readonly groups: readonly GroupSpec[];
   /** What could not be measured, and why. */
   readonly skipped: readonly { readonly group: string; readonly reason: string }[];
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** A loader for one optional package: returns its contribution or throws with the reason it cannot. */
@@ -29,7 +30,7 @@ export interface OptionalLoader {
   readonly packageName: string;
   /** Groups (or `group/path` extra paths) this loader provides, for the skip notice. */
   readonly provides: readonly string[];
-  load(module: Record<string, unknown>): { extraPaths?: Record<string, PathSpec[]>; groups?: GroupSpec[]; close?: () => void };
+  load(module: Record<string, unknown>): { extraPaths?: Record<string, PathSpec[]>; groups?: GroupSpec[]; close?: () => unknown };
 }
 
 async function importOptional(name: string): Promise<Record<string, unknown>> {
@@ -124,16 +125,63 @@ const memoryLoader: OptionalLoader = {
   },
 };
 
+/** Producer threads and calls per thread of the threadsafe group (one iteration delivers THREADS × PER_THREAD calls). */
+const THREADS = 2, PER_THREAD = 1000;
+
 /**
- * @ffi-kit/callbacks: threadsafe queue throughput needs an asynchronous measurement (native threads post calls
- * that the event loop delivers), which the synchronous benchmark.js loop cannot time; this loader is the place
- * to add it (see README "Extension points").
+ * @ffi-kit/callbacks: delivered calls from native threads, a ThreadsafeCallback queue versus koffi's registered
+ * callback called cross-thread (the producer blocks until the JS thread ran it). Deferred, wall clock.
  */
 const callbacksLoader: OptionalLoader = {
   packageName: "@ffi-kit/callbacks",
-  provides: ["threadsafe_throughput"],
-  load() {
-    throw new Error("extension point: threadsafe queue throughput vs koffi cross-thread callbacks is not measured yet (needs an async, multi-thread harness)");
+  provides: ["threadsafe"],
+  load(m) {
+    type Tsfn = { readonly ptr: number | null; close(): Promise<void> };
+    const ThreadsafeCallback = need<new (fn: (id: number, i: number) => void, o: Record<string, unknown>) => Tsfn>(m, "ThreadsafeCallback", this.packageName);
+    const k = koffi.load(benchLibraryPath);
+    const proto = koffi.proto("void bench_pair_cb(int32_t, int32_t)");
+    const start = k.func("start_calls", "int32_t", [koffi.pointer(proto), "int32_t", "int32_t"]) as (cb: unknown, t: number, n: number) => number;
+    const join = k.func("void join_calls(void)") as () => void;
+    const total = THREADS * PER_THREAD;
+    let got = 0;
+    let done: (() => void) | undefined;
+    const receive = (): void => {
+      if (++got === total) {
+        got = 0;
+        const d = done;
+        done = undefined;
+        // Producers may still be returning from their last call: join off this callback's stack.
+        setImmediate(() => {
+          join();
+          d?.();
+        });
+      }
+    };
+    const kCb = koffi.register(receive, koffi.pointer(proto));
+    const ts = new ThreadsafeCallback(receive, { args: ["i32", "i32"], returns: "void" });
+    const iteration = (cb: unknown) => (finish?: () => void): void => {
+      done = finish;
+      if (start(cb, THREADS, PER_THREAD) !== 0) throw new Error("start_calls failed");
+    };
+    return {
+      groups: [
+        {
+          group: "threadsafe",
+          title: `${THREADS} native threads × ${PER_THREAD} calls of a void (i32, i32) callback, per delivered call (wall clock)`,
+          reference: "koffi-cross-thread",
+          opsPerIteration: total,
+          deferred: true,
+          paths: [
+            { path: "koffi-cross-thread", fn: iteration(kCb) },
+            { path: "callbacks-threadsafe", fn: iteration(ts.ptr) },
+          ],
+        },
+      ],
+      close: async () => {
+        await ts.close();
+        koffi.unregister(kCb);
+      },
+    };
   },
 };
 
@@ -145,7 +193,7 @@ export async function optionalGroups(loaders: readonly OptionalLoader[] = option
   const extraPaths: Record<string, PathSpec[]> = {};
   const groups: GroupSpec[] = [];
   const skipped: { group: string; reason: string }[] = [];
-  const closers: (() => void)[] = [];
+  const closers: (() => unknown)[] = [];
   for (const loader of loaders) {
     try {
       const got = loader.load(await importOptional(loader.packageName));
@@ -160,8 +208,8 @@ export async function optionalGroups(loaders: readonly OptionalLoader[] = option
     extraPaths,
     groups,
     skipped,
-    close() {
-      for (const c of closers) c();
+    async close() {
+      for (const c of closers) await c();
     },
   };
 }

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem, arch, platform } from "node:os";
 import Benchmark from "benchmark";
 import { koffi } from "@ffi-kit/core/internal";
-import { measureGroup, type Clock, type GroupSpec, type MeasureOptions } from "./measure.js";
+import { measureDeferredGroup, measureGroup, type Clock, type GroupSpec, type MeasureOptions } from "./measure.js";
 import { summariseGroup } from "./summarise.js";
 import { nodeCases } from "./node-cases.js";
 import { optionalGroups } from "./optional-groups.js";
@@ -100,7 +100,7 @@ export async function runSuite(options: RunOptions): Promise<BenchReport> {
   try {
     for (const g of all) {
       const spec: GroupSpec = { ...g, paths: g.paths.map((p) => applySlowdown(g.group, p, slowdowns)) };
-      cases.push(...summariseGroup(spec, measureGroup(spec, measure, log)));
+      cases.push(...summariseGroup(spec, spec.deferred === true ? await measureDeferredGroup(spec, measure, log) : measureGroup(spec, measure, log)));
     }
   } finally {
     node.close();
