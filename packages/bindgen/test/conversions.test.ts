@@ -254,3 +254,21 @@ describe("strings reach C as NUL-terminated bytes", () => {
     expect(() => s.byte!(Symbol("x"))).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE", message: "byte(): argument 1 (s) must be convertible to a string. Received type symbol (Symbol(x))" }));
   });
 });
+
+describe("explicit table (the README's rules, row by row)", () => {
+  const E = "TypeError";
+  const rows: Array<[string, unknown, unknown]> = [
+    ["i8", 128, -128], ["i8", -129, 127], ["i8", 1.9, 1], ["i8", -1.9, -1], ["i8", "300", 44], ["i8", true, 1], ["i8", null, 0], ["i8", undefined, 0], ["i8", NaN, 0], ["i8", Infinity, 0], ["i8", 5n, E],
+    ["u8", -1, 255], ["u8", 256.7, 0], ["u16", 65536 + 7, 7], ["u16", -1, 65535], ["i32", 2 ** 31, -(2 ** 31)], ["u32", -1, 4294967295], ["u32", 2 ** 32 + 3.9, 3],
+    ["clampU8", 254.5, 254], ["clampU8", 253.5, 254], ["clampU8", -Infinity, 0], ["clampU8", "12.5", 12], ["clampI8", -128.5, -128], ["clampI8", 126.5, 126], ["clampI8", -127.5, -128],
+    ["clampU16", 0.5, 0], ["clampU16", 1.5, 2], ["clampI32", 2 ** 40, 2147483647], ["clampU32", -3, 0], ["clampRange", 10.5, 10], ["clampRange", -9.5, -10], ["clampRange", 3.5, 4],
+    ["enfI8", 127.9, 127], ["enfI8", 128, E], ["enfI8", -128.9, -128], ["enfU8", -0.5, 0], ["enfU8", -1, E], ["enfU32", 4294967295.5, 4294967295], ["enfU32", Infinity, E], ["enfRange", "7", 7], ["enfRange", null, 0], ["enfRange", undefined, E],
+    ["i64", 2 ** 53 + 2, 2n ** 53n + 2n], ["i64", -1.5, -1n], ["u64", 2n ** 64n + 5n, 5n], ["i64", "12", 12n], ["i64", Symbol.iterator, E],
+    ["f32", 0.1, Math.fround(0.1)], ["f32", "1e40", Infinity], ["f64", "  3.5  ", 3.5], ["f64", undefined, NaN], ["f64", 1n, E],
+    ["bool", "", false], ["bool", "0", true], ["bool", 0n, false], ["bool", {}, true],
+  ];
+  it.each(rows)("t.%s(%s) -> %s", (name, input, want) => {
+    if (want === E) expect(() => s[name]!(input)).toThrow(TypeError);
+    else expect(s[name]!(input)).toStrictEqual(want);
+  });
+});
