@@ -38,14 +38,36 @@ export type ViewConstructor =
 /** What `own()` can return: `"arraybuffer"`, `"buffer"` (Node Buffer), or a TypedArray/DataView constructor. */
 export type ViewKind = "arraybuffer" | "buffer" | ViewConstructor;
 
-/** The view type for a {@link ViewKind}, made disposable. */
+/** The view type for a {@link ViewKind} (over an ArrayBuffer, never shared), made disposable. */
 export type OwnedView<K extends ViewKind = Uint8ArrayConstructor> = (K extends "arraybuffer"
   ? ArrayBuffer
   : K extends "buffer"
     ? Buffer
-    : K extends abstract new (...args: never[]) => infer V
-      ? V
-      : never) &
+    : K extends DataViewConstructor
+      ? DataView<ArrayBuffer>
+      : K extends Uint8ClampedArrayConstructor
+        ? Uint8ClampedArray<ArrayBuffer>
+        : K extends Uint8ArrayConstructor
+          ? Uint8Array<ArrayBuffer>
+          : K extends Int8ArrayConstructor
+            ? Int8Array<ArrayBuffer>
+            : K extends Uint16ArrayConstructor
+              ? Uint16Array<ArrayBuffer>
+              : K extends Int16ArrayConstructor
+                ? Int16Array<ArrayBuffer>
+                : K extends Uint32ArrayConstructor
+                  ? Uint32Array<ArrayBuffer>
+                  : K extends Int32ArrayConstructor
+                    ? Int32Array<ArrayBuffer>
+                    : K extends Float32ArrayConstructor
+                      ? Float32Array<ArrayBuffer>
+                      : K extends Float64ArrayConstructor
+                        ? Float64Array<ArrayBuffer>
+                        : K extends BigInt64ArrayConstructor
+                          ? BigInt64Array<ArrayBuffer>
+                          : K extends BigUint64ArrayConstructor
+                            ? BigUint64Array<ArrayBuffer>
+                            : never) &
   Disposable;
 
 /**
