@@ -149,7 +149,9 @@ const registry = new FinalizationRegistry<Allocation>(collected);
 
 /** Starts watching `buffer` for collection on behalf of `record`. */
 export function watch(buffer: ArrayBuffer, record: Allocation): void {
-  registry.register(buffer, record, record);
+  // No unregister token: dispose() does not unregister (that costs a hash-table removal per dispose); the callback
+  // of a disposed record finds it freed and does nothing.
+  registry.register(buffer, record);
 }
 
 function collected(record: Allocation): void {
@@ -180,10 +182,11 @@ export function release(record: Allocation, how: State, buffer: ArrayBuffer | un
   else if (how === State.Collected) counters.freedByGC++;
   else if (how === State.Copied) counters.copied++;
   else counters.freedAtExit++;
-  if (how === State.Disposed || how === State.Exit) registry.unregister(record);
   switch (record.kind) {
     case FreeKind.Deallocator:
-      native.release(record.id, buffer);
+      // After collection the addon's finalizer frees it: it follows the backing store itself, which is right
+      // even if the bytes outlived this ArrayBuffer object (ArrayBuffer.prototype.transfer on newer Nodes).
+      if (how !== State.Collected) native.release(record.id, buffer);
       return true;
     case FreeKind.Native:
       // One native call: detach (when the buffer is at hand), free, and report the bytes to V8 (a copied
