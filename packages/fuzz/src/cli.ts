@@ -12,15 +12,17 @@ import fc from "fast-check";
 import { checkConversions } from "./conversion-campaign.js";
 import { fuzzLibrary } from "./fuzz-library.js";
 import { formatProgress } from "./progress.js";
+import type { FunctionSchemaLike } from "./bindgen-schema.js";
 
 const USAGE = `Usage:
-  ffi-kit-fuzz run --library <path> --symbol <name> --args <t1,t2,...|none> [--returns <type>]
+  ffi-kit-fuzz run --library <path> --symbol <name> (--args <t1,t2,...|none> [--returns <type>] | --schema <file.mjs#export>)
                    [--length-of <i>=<j>]... [--property <js expression over args, result>] [--property-module <file.mjs>]
                    [--runs <n>] [--time <30s|5m|1h>] [--seed <n>] [--path <p>] [--max-buffer <bytes>]
                    [--timeout <ms>] [--batch <n>] [--json]
       Fuzzes one native function; every call runs in a child process. Exit code 1 when a failure is found.
       --length-of 1=0   argument 1 (0-based) is the byte length of argument 0 (a ptr/buffer/cstring).
       --property        e.g. 'result === BigInt(args[0]) + BigInt(args[1])'
+      --schema          an @ffi-kit/bindgen fn({ args, ret }) schema exported by a module: signature and domains
   ffi-kit-fuzz conversions [--library <libconversions.so>] [--time <duration>] [--runs <n per property>]
                    [--property <name or /regex/>] [--seed <n>] [--path <p>] [--json]
       Checks @ffi-kit/core's conversions against the reference model (a long campaign with --time).
@@ -58,6 +60,7 @@ async function runCommand(argv: string[]): Promise<number> {
       "length-of": { type: "string", multiple: true },
       property: { type: "string" },
       "property-module": { type: "string" },
+      schema: { type: "string" },
       runs: { type: "string" },
       time: { type: "string" },
       seed: { type: "string" },
@@ -69,7 +72,18 @@ async function runCommand(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (!values.library || !values.symbol || values.args === undefined) throw new UsageError("run needs --library, --symbol and --args");
+  if (!values.library || !values.symbol || (values.args === undefined && values.schema === undefined)) {
+    throw new UsageError("run needs --library, --symbol and --args (or --schema)");
+  }
+  let schema: FunctionSchemaLike | undefined;
+  if (values.schema !== undefined) {
+    const [file, name = "default"] = values.schema.split("#");
+    const mod = (await import(pathToFileURL(resolve(file!)).href)) as Record<string, unknown>;
+    schema = mod[name] as FunctionSchemaLike | undefined;
+    if (schema === undefined || !Array.isArray((schema as { signatures?: unknown }).signatures)) {
+      throw new UsageError(`--schema ${values.schema}: export "${name}" of ${file} is not a bindgen function schema (fn({ args, ret }))`);
+    }
+  }
   const lengthOf: Record<number, number> = {};
   for (const link of values["length-of"] ?? []) {
     const m = /^(\d+)=(\d+)$/.exec(link);
@@ -97,8 +111,9 @@ async function runCommand(argv: string[]): Promise<number> {
   const report = await fuzzLibrary({
     library: values.library,
     symbol: values.symbol,
-    args: values.args === "none" || values.args === "" ? [] : values.args.split(",").map((s) => s.trim()),
-    returns: values.returns ?? "void",
+    ...(values.args !== undefined ? { args: values.args === "none" || values.args === "" ? [] : values.args.split(",").map((s) => s.trim()) } : {}),
+    ...(values.returns !== undefined || schema === undefined ? { returns: values.returns ?? "void" } : {}),
+    ...(schema !== undefined ? { schema, schemaSource: values.schema! } : {}),
     lengthOf,
     ...(property !== undefined ? { property } : {}),
     ...(values.property !== undefined ? { propertySource: values.property } : {}),

@@ -10,6 +10,7 @@ import { IsolatedRunner, type IsolatedResult } from "./isolated-runner.js";
 import { show } from "./outcome.js";
 import { typeName } from "./type-names.js";
 import { ProgressLine, type FuzzProgress } from "./progress.js";
+import { signatureFromSchema, type FunctionSchemaLike } from "./bindgen-schema.js";
 
 /** What a fuzzing run is given. */
 export interface FuzzOptions extends ArgumentOptions {
@@ -17,8 +18,15 @@ export interface FuzzOptions extends ArgumentOptions {
   readonly library: string;
   /** Name of the exported function. */
   readonly symbol: string;
-  /** Argument types (FFI type numbers or names, as in `dlopen`). */
-  readonly args: readonly unknown[];
+  /** Argument types (FFI type numbers or names, as in `dlopen`). Optional with `schema`. */
+  readonly args?: readonly unknown[];
+  /**
+   * An @ffi-kit/bindgen function schema (`fn({ args, ret })`) instead of `args`/`returns`: the C signature and the
+   * argument domains (bounded integers, enum values, strings) come from it. Dictionaries are not supported yet.
+   */
+  readonly schema?: FunctionSchemaLike;
+  /** How the CLI named the schema (`file.mjs#export`), for replay commands. */
+  readonly schemaSource?: string;
   /** Return type (default `"void"`). */
   readonly returns?: unknown;
   /**
@@ -121,17 +129,13 @@ function judge(
 
 /** Quotes a shell argument when needed. */
 function quote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./#-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function replayCommand(options: FuzzOptions, library: string, seed: number, path: string): string {
-  const parts = [
-    "npx ffi-kit-fuzz run",
-    `--library ${quote(library)}`,
-    `--symbol ${quote(options.symbol)}`,
-    `--args ${quote(options.args.map((t) => typeName(t)).join(",") || "none")}`,
-    `--returns ${typeName(options.returns ?? "void")}`,
-  ];
+function replayCommand(options: FuzzOptions & { args: readonly unknown[] }, library: string, seed: number, path: string): string {
+  const parts = ["npx ffi-kit-fuzz run", `--library ${quote(library)}`, `--symbol ${quote(options.symbol)}`];
+  if (options.schemaSource !== undefined) parts.push(`--schema ${quote(options.schemaSource)}`);
+  else parts.push(`--args ${quote(options.args.map((t) => typeName(t)).join(",") || "none")}`, `--returns ${typeName(options.returns ?? "void")}`);
   for (const [l, b] of Object.entries(options.lengthOf ?? {})) parts.push(`--length-of ${l}=${b}`);
   if (options.maxBufferLength !== undefined) parts.push(`--max-buffer ${options.maxBufferLength}`);
   if (options.propertySource !== undefined) parts.push(`--property ${quote(options.propertySource)}`);
@@ -163,7 +167,7 @@ function validate(options: FuzzOptions): void {
   if (options === null || typeof options !== "object") throw bad("argument 1 must be an options object", options);
   if (typeof options.library !== "string" || options.library === "") throw bad("library must be a non-empty path", options.library);
   if (typeof options.symbol !== "string" || options.symbol === "") throw bad("symbol must be a non-empty string", options.symbol);
-  if (!Array.isArray(options.args)) throw bad("args must be an array of FFI types", options.args);
+  if (options.schema === undefined && !Array.isArray(options.args)) throw bad("args must be an array of FFI types (or give a bindgen schema)", options.args);
   if (options.property !== undefined && typeof options.property !== "function") throw bad("property must be a function", options.property);
   for (const key of ["runs", "timeMs", "batchSize", "timeoutMs"] as const) {
     const v = options[key];
@@ -171,6 +175,18 @@ function validate(options: FuzzOptions): void {
       throw Object.assign(new RangeError(`fuzzLibrary(): ${key} must be a positive number. Received ${show(v)}`), { code: "ERR_OUT_OF_RANGE" });
     }
   }
+}
+
+/** Resolves `schema` into `args`, `returns` and per-argument arbitraries (explicit options win). */
+function withSchema(options: FuzzOptions): FuzzOptions & { args: readonly unknown[] } {
+  if (options.schema === undefined) return options as FuzzOptions & { args: readonly unknown[] };
+  const sig = signatureFromSchema(options.schema);
+  return {
+    ...options,
+    args: options.args ?? sig.args,
+    returns: options.returns ?? sig.returns,
+    arbitraries: { ...sig.arbitraries, ...options.arbitraries },
+  };
 }
 
 /**
@@ -184,8 +200,9 @@ function validate(options: FuzzOptions): void {
  * });
  * console.log(report.summary);
  */
-export async function fuzzLibrary(options: FuzzOptions): Promise<FuzzReport> {
-  validate(options);
+export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
+  validate(given);
+  const options = withSchema(given);
   const library = resolve(options.library);
   const returns = options.returns ?? "void";
   const arb = argumentsArbitrary(options.args, options);

@@ -67,3 +67,4 @@ export type { CallResult } from "./child-protocol.js";
 export { fuzzLibrary, type FuzzOptions, type FuzzReport, type FuzzFailure } from "./fuzz-library.js";
 export { formatProgress, type FuzzProgress } from "./progress.js";
 export { checkMemoryModel, memoryCommands, type MemoryModelTarget, type MemoryModelOptions, type MemoryModelReport } from "./memory-model.js";
+export { signatureFromSchema, type FunctionSchemaLike, type SchemaTypeSpec, type SchemaSignature } from "./bindgen-schema.js";
