@@ -5,7 +5,8 @@ import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./
 import { callbackActivity } from "./callback.js";
 import type { ConvertFns, FFIFunction, Library } from "./types.js";
 
-function openLibrary(path: string): KoffiLibrary {
+/** Opens a library with koffi, trying the alternatives a user would expect; throws `ERR_DLOPEN_FAILED` naming the path. */
+export function openLibrary(path: string): KoffiLibrary {
   let first: unknown;
   for (const candidate of [path, ...alternativePaths(path)]) {
     try {
@@ -18,7 +19,8 @@ function openLibrary(path: string): KoffiLibrary {
   throw withCode(new Error(`Failed to open library "${path}": ${reason}`, { cause: first }), "ERR_DLOPEN_FAILED");
 }
 
-function unloadWhenSafe(lib: KoffiLibrary): void {
+/** Unloads a library, or defers that until no JS callback is running above native frames. */
+export function unloadWhenSafe(lib: KoffiLibrary): void {
   // Unloading while a JS callback runs would return into unmapped code: wait until native frames are gone.
   if (callbackActivity.depth > 0) setImmediate(() => unloadWhenSafe(lib));
   else lib.unload();

@@ -30,3 +30,5 @@ export {
 export { callbackActivity, invokerSource } from "./callback.js";
 export { typeNames } from "./ffi-type.js";
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
+export { openLibrary, unloadWhenSafe } from "./dlopen.js";
+export { libraryPathArgument, alternativePaths } from "./library-path.js";
