@@ -28,6 +28,7 @@ const rawCalls = rate(calls, performance.now() - t0);
 
 // 1. In-process conversion checks: generate a value, call C, compare with the reference model.
 function checks(only) {
+  checkConversions({ only, numRuns: 300, seed: 2 }); // warm-up: declarations, callbacks and JIT
   const r = checkConversions({ only, numRuns: 2000, timeMs: budget, seed: 1 });
   return { rate: rate(r.runs, r.elapsedMs), runs: r.runs };
 }
@@ -48,6 +49,7 @@ const inProcessCalls = rate(calls, performance.now() - t0);
 const runner = new IsolatedRunner({ library: planted, symbol: "add_i32", args: ["i32", "i32"], returns: "i32" });
 await runner.start();
 const batch = Array.from({ length: 2000 }, (_, i) => [i, 1]);
+await runner.run(batch); // warm-up
 calls = 0;
 t0 = performance.now();
 while (performance.now() - t0 < budget) {
@@ -74,7 +76,8 @@ const rows = [
   ["crash-isolated calls, one fresh child each", fmt(freshCalls), `${(freshCalls / inProcessCalls).toExponential(1)}x in-process`, ""],
   ["reference: add_i32(i, 1) in process", fmt(inProcessCalls), "1x", ""],
 ];
-console.log(`@ffi-kit/fuzz benchmark (node ${process.version}, ${seconds} s per row, ${new Date().toISOString().slice(0, 10)})\n`);
+const { loadavg } = await import("node:os");
+console.log(`@ffi-kit/fuzz benchmark (node ${process.version}, ${seconds} s per row, load average ${loadavg()[0].toFixed(1)}, ${new Date().toISOString().slice(0, 10)})\n`);
 console.log("| measurement | rate | ratio | target |");
 console.log("|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
