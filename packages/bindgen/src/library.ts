@@ -2,9 +2,8 @@
  * Opening a native library for bound functions: path checks, one clear error when it does not load, symbol
  * declaration through koffi, and a guard every wrapper checks so a call after `close()` throws instead of crashing.
  */
-import { fileURLToPath } from "node:url";
 import { FFIError } from "@ffi-kit/core";
-import { callbackActivity, describeReceived, invalidArgType, invalidArgValue, koffi, withCode, type KoffiLibrary, type KoffiType } from "@ffi-kit/core/internal";
+import { libraryPathArgument, openLibrary as openWithCore, unloadWhenSafe, type KoffiLibrary, type KoffiType } from "@ffi-kit/core/internal";
 
 /** Checked by every wrapper before it converts anything. */
 export interface LibraryGuard {
@@ -22,28 +21,6 @@ export interface OpenedLibrary {
   close(): void;
 }
 
-function pathArgument(path: unknown, site: string): string {
-  let p: string;
-  if (path instanceof URL) {
-    if (path.protocol !== "file:") throw invalidArgValue(`${site}: only file: URLs can be opened. Received ${path.href}`);
-    p = fileURLToPath(path);
-  } else if (typeof path === "string") {
-    p = path.startsWith("file:") ? fileURLToPath(path) : path;
-  } else {
-    throw invalidArgType(`${site}: argument 1 (library) must be a path string or a file: URL. Received ${describeReceived(path)}`);
-  }
-  // koffi opens the main program for an empty path: never what a user meant.
-  if (p.trim() === "") throw invalidArgValue(`${site}: argument 1 (library) must not be empty`);
-  if (p.includes("\0")) throw invalidArgValue(`${site}: argument 1 (library) must not contain NUL bytes`);
-  return p;
-}
-
-function unloadWhenSafe(lib: KoffiLibrary): void {
-  // Unloading while a JS callback runs would return into unmapped code: wait until native frames are gone.
-  if (callbackActivity.depth > 0) setImmediate(() => unloadWhenSafe(lib));
-  else lib.unload();
-}
-
 /**
  * Opens the shared library at `path` for bound functions.
  *
@@ -51,14 +28,9 @@ function unloadWhenSafe(lib: KoffiLibrary): void {
  * const { declare, close } = openLibrary("./libmath.so");
  */
 export function openLibrary(path: string | URL, site = "bind()"): OpenedLibrary {
-  const file = pathArgument(path, site);
-  let lib: KoffiLibrary;
-  try {
-    lib = koffi.load(file);
-  } catch (e) {
-    const reason = String((e as Error)?.message ?? e).replace(/^Failed to load shared library:\s*/, "");
-    throw withCode(new Error(`${site}: failed to open library "${file}": ${reason}`, { cause: e }), "ERR_DLOPEN_FAILED");
-  }
+  // Path checks, the loader-cache fallbacks for bare names and ERR_DLOPEN_FAILED are core's, as for dlopen().
+  const file = libraryPathArgument(path, site);
+  const lib: KoffiLibrary = openWithCore(file);
   let closed = false;
   const G: LibraryGuard = {
     closed: false,

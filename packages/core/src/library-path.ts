@@ -13,22 +13,22 @@ import { describeReceived, invalidArgType, invalidArgValue } from "./errors.js";
 export const suffix: "so" | "dylib" | "dll" =
   process.platform === "darwin" ? "dylib" : process.platform === "win32" ? "dll" : "so";
 
-/** Normalises the `path` argument of `dlopen` to a string; rejects empty and non-path values. */
-export function libraryPathArgument(path: unknown): string {
+/** Normalises the `path` argument of `dlopen` (or of `site`) to a string; rejects empty and non-path values. */
+export function libraryPathArgument(path: unknown, site = "dlopen()"): string {
   let p: string;
   if (path instanceof URL) {
-    if (path.protocol !== "file:") throw invalidArgValue(`dlopen(): only file: URLs can be opened. Received ${path.href}`);
+    if (path.protocol !== "file:") throw invalidArgValue(`${site}: only file: URLs can be opened. Received ${path.href}`);
     p = fileURLToPath(path);
   } else if (typeof path === "string") {
     p = path.startsWith("file:") ? fileURLToPath(path) : path;
   } else {
-    throw invalidArgType(`dlopen(): argument 1 (path) must be a string or URL. Received ${describeReceived(path)}`);
+    throw invalidArgType(`${site}: argument 1 (path) must be a string or URL. Received ${describeReceived(path)}`);
   }
   if (p.trim() === "") {
     // koffi (and dlopen) treat an empty path as "the main program": never what a user meant.
-    throw invalidArgValue("dlopen(): argument 1 (path) must not be empty");
+    throw invalidArgValue(`${site}: argument 1 (path) must not be empty`);
   }
-  if (p.includes("\0")) throw invalidArgValue("dlopen(): argument 1 (path) must not contain NUL bytes");
+  if (p.includes("\0")) throw invalidArgValue(`${site}: argument 1 (path) must not contain NUL bytes`);
   return p;
 }
 
