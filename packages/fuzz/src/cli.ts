@@ -174,7 +174,7 @@ function conversionsCommand(argv: string[]): number {
   if (values.json) {
     console.log(json(report));
   } else {
-    console.log(`ffi-kit-fuzz conversions: ${report.properties.length} properties, ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s (${Math.round((report.runs * 1000) / Math.max(1, report.elapsedMs))} checks/s), seed ${report.seed}`);
+    console.log(`ffi-kit-fuzz conversions: ${report.properties.length} propert${report.properties.length === 1 ? "y" : "ies"}, ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s (${Math.round((report.runs * 1000) / Math.max(1, report.elapsedMs))} checks/s), seed ${report.seed}`);
     if (report.failures.length === 0) console.log("OK: core agrees with the reference model");
     for (const f of report.failures) {
       console.log(`\nDISAGREEMENT in ${f.property}\n  ${f.message}\n  counterexample: ${f.counterexample}\n  seed ${f.seed}, path ${f.path}\n  replay: ${f.replay}`);

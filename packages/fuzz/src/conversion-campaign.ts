@@ -77,7 +77,7 @@ function matches(name: string, only: string | RegExp | undefined): boolean {
 
 /** A 32-bit seed for property `index` in `round`, derived from the base seed. */
 function derivedSeed(base: number, round: number, index: number): number {
-  return (Math.imul(base ^ 0x9e3779b9, 1) + round * 7919 + index * 104729) | 0;
+  return (base + Math.imul(round, 0x9e3779b9) + Math.imul(index, 0x61c88647)) | 0;
 }
 
 function replayCommand(property: string, seed: number, path: string, library: string | undefined): string {

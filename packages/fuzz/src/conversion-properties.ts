@@ -226,6 +226,41 @@ function callback(library: string, type: TypeName, kinds: readonly ValueKind[] |
   return { name: `callback:${type}`, property: property };
 }
 
+/**
+ * A JS exception thrown inside a callback during a synchronous call reaches the JS caller after the call returns
+ * (the same error object), and the next call through the same callback works normally.
+ */
+function callbackThrows(library: string): ConversionProperty {
+  const types: TypeName[] = ["i32", "u64", "f64", "bool", "ptr"];
+  let mode: { throwIt: unknown } | null = null;
+  const setups = types.map((type) => {
+    const fn = declare(library, CB_SYMBOL[type]!, ["function", type], type);
+    const cb = new JSCallback((x: unknown) => {
+      if (mode !== null) throw mode.throwIt;
+      return x;
+    }, { args: [type] as never, returns: type as never });
+    return { type, fn, cb };
+  });
+  const thrown = fc.oneof(
+    fc.string().map((m) => new Error(m)),
+    fc.string().map((m) => new RangeError(m)),
+    fc.constantFrom<unknown>("a string", 42, null, undefined, { custom: true }),
+  );
+  const arb = fc.tuple(fc.nat(types.length - 1), fc.nat(), thrown);
+  const property = fc.property(arb, ([which, seedValue, error]) => {
+    const { type, fn, cb } = setups[which]!;
+    const x = fc.sample(arbitraryFor(type, { kinds: ["inRange"] }), { seed: seedValue, numRuns: 1 })[0];
+    mode = { throwIt: error };
+    const outcome = observe(() => fn(cb.ptr, x));
+    mode = null;
+    const what = () => `cb_${type}(cb, ${show(x)}) with the callback throwing ${show(error)}`;
+    must(!outcome.ok && outcome.error === error ? null : `expected the thrown value itself, got ${outcome.ok ? show(outcome.value) : show(outcome.error)}`, what);
+    // The next call is unaffected.
+    must(disagreement(expected(type, x), observe(() => fn(cb.ptr, x)), viewAddressCheck), () => `${what()}, then again without throwing`);
+  });
+  return { name: "callback:throws", property };
+}
+
 const CB_MIXED_ARGS = ["i8", "u16", "i32", "i64", "u64", "f32", "f64", "bool"] as const;
 
 function callbackMixed(library: string): ConversionProperty {
@@ -407,6 +442,7 @@ export function conversionProperties(options: ConversionPropertyOptions): Conver
     wideFloats(library),
     ...CALLBACK_TYPES.map((t) => callback(library, t, kinds)),
     callbackMixed(library),
+    callbackThrows(library),
     reads(),
     readRejections(),
     pointers(),
