@@ -5,12 +5,18 @@
  */
 import { writeSync } from "node:fs";
 import { CString, dlopen } from "@ffi-kit/core";
-import { encodeFrame, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
+import { encodeFrame, encodeStart, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
 
 const FD = 3;
+/** Results are written in groups of this many calls (a crash loses at most one group: those inputs run again). */
+const GROUP = 64;
+const startBuffer = Buffer.alloc(8);
 
 function send(frame: Frame): void {
-  const bytes = encodeFrame(frame);
+  write(encodeFrame(frame));
+}
+
+function write(bytes: Buffer): void {
   let offset = 0;
   while (offset < bytes.length) {
     try {
@@ -43,8 +49,9 @@ process.on("message", (message: ToChild) => {
     return;
   }
   const fn = call!;
+  let group: Array<readonly [number, CallResult]> = [];
   message.inputs.forEach((input, index) => {
-    send({ type: "start", index });
+    write(encodeStart(index, startBuffer));
     let result: CallResult;
     try {
       result = { kind: "returned", value: portable(fn(...input)) };
@@ -55,8 +62,13 @@ process.on("message", (message: ToChild) => {
         error: { name: String(e?.name ?? "Error"), message: String(e?.message ?? error), ...(typeof e?.code === "string" ? { code: e.code } : {}) },
       };
     }
-    send({ type: "result", index, result });
+    group.push([index, result]);
+    if (group.length >= GROUP) {
+      send({ type: "results", items: group });
+      group = [];
+    }
   });
+  if (group.length > 0) send({ type: "results", items: group });
   send({ type: "done" });
 });
 

@@ -1,9 +1,9 @@
 /**
  * The wire format between the fuzzer and its isolated child processes. Inputs go to the child over IPC
  * (advanced serialization: bigints and typed arrays survive). Everything the child reports comes back as frames
- * written synchronously to file descriptor 3, so that a frame written before a crash is never lost: a `start`
- * frame before each call (the breadcrumb that names the input in flight when the child dies) and a `result`
- * frame after it.
+ * written synchronously to file descriptor 3, so that a frame written before a crash is never lost: an 8-byte
+ * `start` breadcrumb before each call (it names the input in flight when the child dies), and the results of the
+ * calls in groups (a crash loses at most one group of results, whose inputs are simply run again).
  */
 import { deserialize, serialize } from "node:v8";
 
@@ -22,8 +22,18 @@ export type Frame =
   | { readonly type: "ready" }
   | { readonly type: "init-failed"; readonly message: string }
   | { readonly type: "start"; readonly index: number }
-  | { readonly type: "result"; readonly index: number; readonly result: CallResult }
+  | { readonly type: "results"; readonly items: ReadonlyArray<readonly [index: number, result: CallResult]> }
   | { readonly type: "done" };
+
+/** Marks a start breadcrumb in place of a length: `START_MARK`, then the call's index, both little-endian u32. */
+const START_MARK = 0xffffffff;
+
+/** Encodes a start breadcrumb (8 bytes, no serialization). */
+export function encodeStart(index: number, into: Buffer): Buffer {
+  into.writeUInt32LE(START_MARK, 0);
+  into.writeUInt32LE(index, 4);
+  return into;
+}
 
 /** Encodes a frame: a 4-byte little-endian length, then the V8-serialized frame. */
 export function encodeFrame(frame: Frame): Buffer {
@@ -41,6 +51,13 @@ export class FrameReader {
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     while (this.#pending.length >= 4) {
       const length = this.#pending.readUInt32LE(0);
+      if (length === START_MARK) {
+        if (this.#pending.length < 8) break;
+        const index = this.#pending.readUInt32LE(4);
+        this.#pending = this.#pending.subarray(8);
+        onFrame({ type: "start", index });
+        continue;
+      }
       if (this.#pending.length < 4 + length) break;
       const frame = deserialize(this.#pending.subarray(4, 4 + length)) as Frame;
       this.#pending = this.#pending.subarray(4 + length);

@@ -44,8 +44,10 @@ const STDERR_KEPT = 8192;
 
 interface BatchEnd {
   readonly results: Map<number, CallResult>;
-  /** Index of the call in flight when the child died, or -1. */
+  /** Index of the last call started: the one in flight when the child died, or -1. */
   readonly inFlight: number;
+  /** Calls started. */
+  readonly started: number;
   readonly status: "done" | "died" | "timeout";
 }
 
@@ -99,6 +101,7 @@ class Child {
     return new Promise<BatchEnd>((resolve) => {
       const results = new Map<number, CallResult>();
       let inFlight = -1;
+      let started = 0;
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
       const arm = () => {
@@ -111,16 +114,15 @@ class Child {
       const finish = (status: BatchEnd["status"]) => {
         clearTimeout(timer);
         this.#onFrame = undefined;
-        resolve({ results, inFlight, status });
+        resolve({ results, inFlight, status, started });
       };
       this.#onFrame = (frame) => {
         if (frame.type === "start") {
           inFlight = frame.index;
+          started++;
           arm();
-        } else if (frame.type === "result") {
-          results.set(frame.index, frame.result);
-          inFlight = -1;
-          clearTimeout(timer);
+        } else if (frame.type === "results") {
+          for (const [index, result] of frame.items) results.set(index, result);
         } else if (frame.type === "done") finish("done");
       };
       void this.closed.then(() => finish(timedOut ? "timeout" : "died"));
@@ -181,9 +183,10 @@ export class IsolatedRunner {
    * run nothing before and is discarded afterwards (for confirming a failure in isolation).
    */
   async run(inputs: readonly (readonly unknown[])[], options: { fresh?: boolean } = {}): Promise<IsolatedResult[]> {
-    const results: IsolatedResult[] = new Array(inputs.length);
-    let position = 0;
-    while (position < inputs.length) {
+    const results: (IsolatedResult | undefined)[] = new Array(inputs.length);
+    // Indices still to run, in order. After a crash, the inputs whose results died with the child run again.
+    let pending = inputs.map((_, i) => i);
+    while (pending.length > 0) {
       let child: Child;
       if (options.fresh) child = this.#takeFresh();
       else {
@@ -191,12 +194,11 @@ export class IsolatedRunner {
         child = this.#current;
       }
       await child.ready;
-      const batch = inputs.slice(position);
-      this.stats.calls += batch.length;
       const before = child.callsRun;
-      const end = await child.run(batch, this.timeoutMs);
-      child.callsRun += end.status === "done" ? batch.length : end.inFlight + 1;
-      for (const [i, r] of end.results) results[position + i] = r;
+      const end = await child.run(pending.map((i) => inputs[i]!), this.timeoutMs);
+      child.callsRun += end.started;
+      this.stats.calls += end.started;
+      for (const [i, r] of end.results) results[pending[i]!] = r;
       if (end.status === "done") {
         if (options.fresh) child.kill();
         break;
@@ -206,14 +208,14 @@ export class IsolatedRunner {
       }
       const { code, signal } = await child.closed;
       const isolated = before === 0 && end.inFlight === 0;
-      results[position + end.inFlight] =
+      const crashed = pending[end.inFlight]!;
+      results[crashed] =
         end.status === "timeout"
           ? { kind: "timeout", timeoutMs: this.timeoutMs, stderr: child.stderr, isolated }
           : { kind: "crashed", signal, exitCode: code, stderr: child.stderr, isolated };
-      this.stats.calls -= batch.length - end.inFlight - 1;
-      position += end.inFlight + 1;
+      pending = pending.filter((i) => results[i] === undefined);
     }
-    return results;
+    return results as IsolatedResult[];
   }
 
   /** Stops every child. */

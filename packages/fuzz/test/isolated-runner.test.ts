@@ -26,7 +26,8 @@ describe("IsolatedRunner", () => {
       });
       // One child per crash plus the first (spares may have been started too).
       expect(runner.stats.children).toBeGreaterThanOrEqual(3);
-      expect(runner.stats.calls).toBe(40);
+      // Results not yet written when a child dies are recomputed: at least one call per input.
+      expect(runner.stats.calls).toBeGreaterThanOrEqual(40);
     } finally {
       await runner.close();
     }
