@@ -9,7 +9,7 @@ import { native } from "./native-addon.js";
 export const FreeKind = {
   /** A JS function (or a core symbol / CFunction): `free(address, byteLength)`. */
   Js: 0,
-  /** A native function pointer: `free(address, context)`, called by the addon. */
+  /** A native function pointer: `free(address, context)`, called by the addon (its entry, like a deallocator buffer). */
   Native: 1,
   /** A native deallocator buffer (core's 5-argument toArrayBuffer): the addon's entry frees it. */
   Deallocator: 2,
@@ -145,6 +145,14 @@ export function adjustmentFor(byteLength: number): number {
 
 // ---- release: the single place where memory is freed ----
 
+/**
+ * Whether a buffer the addon frees (deallocator buffers, own() with a native free) is freed as soon as the
+ * registry sees its ArrayBuffer collected, or left to the addon's finalizer (which runs a little later, when V8
+ * releases the bytes). Freeing at collection keeps the counters and the allocator in step; it is safe only where
+ * the bytes cannot outlive their ArrayBuffer object, i.e. without `ArrayBuffer.prototype.transfer` (Node 20).
+ */
+const freeAtCollection = typeof (ArrayBuffer.prototype as { transfer?: unknown }).transfer !== "function";
+
 const registry = new FinalizationRegistry<Allocation>(collected);
 
 /** Starts watching `buffer` for collection on behalf of `record`. */
@@ -184,14 +192,13 @@ export function release(record: Allocation, how: State, buffer: ArrayBuffer | un
   else counters.freedAtExit++;
   switch (record.kind) {
     case FreeKind.Deallocator:
-      // After collection the addon's finalizer frees it: it follows the backing store itself, which is right
-      // even if the bytes outlived this ArrayBuffer object (ArrayBuffer.prototype.transfer on newer Nodes).
-      if (how !== State.Collected) native.release(record.id, buffer);
+      if (how !== State.Collected || freeAtCollection) native.release(record.id, buffer);
       return true;
     case FreeKind.Native:
-      // One native call: detach (when the buffer is at hand), free, and report the bytes to V8 (a copied
-      // allocation never was: the copy is V8's own memory).
-      native.detachAndFree(buffer, record.free as number | bigint, record.address, record.context, how === State.Copied ? 0 : -record.byteLength);
+      // Copying mode: the bytes were copied at adoption; free them now (never reported to V8).
+      if (how === State.Copied) native.detachAndFree(undefined, record.free as number | bigint, record.address, record.context, 0);
+      // Otherwise like a deallocator buffer: the addon's entry frees (and detaches) once.
+      else if (how !== State.Collected || freeAtCollection) native.release(record.id, buffer);
       return true;
     default:
       if (buffer !== undefined) native.detach(buffer);

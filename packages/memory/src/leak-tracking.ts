@@ -25,7 +25,7 @@ export interface MemoryStats {
   readonly live: number;
   /** Bytes not freed yet. */
   readonly bytesLive: number;
-  /** The addon's own view of the native-deallocator path. */
+  /** The addon's own counts for the buffers it frees (deallocator buffers, and own() with a native free). */
   readonly native: NativeDeallocatorStats;
 }
 

@@ -27,9 +27,12 @@ export interface NativeMemory {
   stats(): NativeDeallocatorStats;
 }
 
-/** Counters of the native-deallocator path (`toArrayBuffer`/`toBuffer` with a deallocator). */
+/**
+ * Counters of the addon's entries: buffers with a native deallocator (`toArrayBuffer`/`toBuffer` with one) and
+ * `own()` with a native free pointer.
+ */
 export interface NativeDeallocatorStats {
-  /** External buffers created with a deallocator. */
+  /** External buffers created with a native deallocator or free. */
   readonly created: number;
   /** Deallocators called by the buffer's finalizer (after garbage collection or at environment teardown). */
   readonly freedByFinalizer: number;

@@ -231,7 +231,14 @@ export function own<K extends ViewKind = Uint8ArrayConstructor>(
   }
 
   const record = new Allocation(takeId(), address, length, kind, freeValue, context);
-  let buffer: ArrayBuffer | null = copying ? null : native.view(address, length, adjustmentFor(length));
+  // A native free is called by the addon's finalizer (the native-deallocator machinery: it follows the bytes, and
+  // runs at worker teardown too); a JS free by the FinalizationRegistry. Both are watched by the registry for the
+  // bookkeeping (counters, leaks()).
+  let buffer: ArrayBuffer | null = copying
+    ? null
+    : kind === FreeKind.Native
+      ? native.withDeallocator(address, length, context, freeValue as number | bigint, record.id)
+      : native.view(address, length, adjustmentFor(length));
   if (buffer === null) {
     if (!copying) externalRefused(site);
     // Copying mode: the view owns a JS copy; the native memory is freed now.
