@@ -18,7 +18,12 @@ const MODES: readonly string[] = ["auto", "external", "copy"];
 
 function initialMode(): BufferMode {
   const fromEnv = process.env.FFI_KIT_MEMORY_MODE;
-  if (fromEnv !== undefined && fromEnv !== "" && MODES.includes(fromEnv)) return fromEnv as BufferMode;
+  if (fromEnv === undefined || fromEnv === "") return "auto";
+  if (MODES.includes(fromEnv)) return fromEnv as BufferMode;
+  process.emitWarning(`FFI_KIT_MEMORY_MODE=${JSON.stringify(fromEnv)} is not one of "auto", "external", "copy": using "auto"`, {
+    type: "FFIKitMemoryWarning",
+    code: "FFI_KIT_MEMORY_MODE_INVALID",
+  });
   return "auto";
 }
 

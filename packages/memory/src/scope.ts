@@ -72,6 +72,7 @@ export class MemoryScope implements Disposable {
     if (failure !== undefined) throw failure.error;
   }
 
+  /** Same as {@link MemoryScope.dispose}: what `using scope = new MemoryScope()` calls at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
   }

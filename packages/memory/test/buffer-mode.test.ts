@@ -69,6 +69,13 @@ describe("buffer modes", () => {
     expect(lastJson(r.stdout)).toMatchObject({ mode: "copy", copied: 2, freedBeforeGC: 2, live: 0 });
   });
 
+  it("an unknown FFI_KIT_MEMORY_MODE warns and falls back to auto (child)", () => {
+    const r = runChild("mode.mjs", [], { FFI_KIT_MEMORY_MODE: "fast" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/FFIKitMemoryWarning: FFI_KIT_MEMORY_MODE="fast" is not one of "auto", "external", "copy": using "auto"/);
+    expect(lastJson(r.stdout)).toMatchObject({ mode: "external", copied: 0 });
+  });
+
   it("own() in external mode keeps zero-copy (child, same script)", () => {
     const r = runChild("mode.mjs", [], { FFI_KIT_MEMORY_MODE: "external" });
     expect(r.status).toBe(0);
