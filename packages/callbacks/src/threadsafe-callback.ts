@@ -28,7 +28,7 @@ export type PendingCalls = "drain" | "discard";
 export interface ThreadsafeCallbackOptions {
   readonly args?: readonly FFITypeOrString[];
   readonly returns?: FFITypeOrString;
-  /** Calls the queue holds (2 to 67,108,864; default 65,536). Powers of two are a little faster. */
+  /** Calls the queue holds (2 to 67,108,864; default 16,384). Each takes 16 bytes + 8 per argument. */
   readonly capacity?: number;
   /** What a producer does when the queue is full (default `"block"`). */
   readonly backpressure?: Backpressure;
@@ -64,7 +64,7 @@ export interface CallbackStats {
 
 const POLICIES: Readonly<Record<string, number>> = Object.freeze({ block: 0, drop: 1, fail: 2 });
 const MAX_CAPACITY = 1 << 26;
-const DEFAULT_CAPACITY = 1 << 16;
+const DEFAULT_CAPACITY = 1 << 14;
 
 function rethrowLater(e: unknown): void {
   process.nextTick(() => {
