@@ -741,6 +741,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 uint64_t Dispatch(unsigned index, const Frame& frame, double* fp) {
   Slot& s = gSlots[index];
+  // Closed for good: answer without entering, so a flood after close() never keeps the in-flight count up.
+  if (s.state.load(std::memory_order_relaxed) & kClosedBit) {
+    s.rejected.fetch_add(1, std::memory_order_relaxed);
+    *fp = 0;
+    return 0;
+  }
   uint64_t state = s.state.fetch_add(1, std::memory_order_acquire);
   if (state & kClosedBit) {
     s.rejected.fetch_add(1, std::memory_order_relaxed);
