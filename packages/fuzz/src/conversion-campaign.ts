@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { conversionProperties, type ConversionProperty } from "./conversion-properties.js";
+import { CONVERSION_PROPERTY_NAMES, conversionProperties, type ConversionProperty } from "./conversion-properties.js";
 import type { ValueKind } from "./arbitraries.js";
 
 /** One property that failed, with everything needed to replay it. */
@@ -94,13 +94,19 @@ function replayCommand(property: string, seed: number, path: string, library: st
  * for (const f of report.failures) console.log(f.property, f.message, f.replay);
  */
 export function checkConversions(options: ConversionCheckOptions = {}): ConversionReport {
-  const all = options.properties ?? conversionProperties({ library: options.library ?? defaultConversionLibrary(), ...(options.kinds ? { kinds: options.kinds } : {}) });
-  const selected = all.filter((p) => matches(p.name, options.only));
-  if (selected.length === 0) {
-    throw Object.assign(new RangeError(`No conversion property matches ${String(options.only)}. Known: ${all.map((p) => p.name).join(", ")}`), {
+  const names = options.properties?.map((p) => p.name) ?? CONVERSION_PROPERTY_NAMES;
+  if (!names.some((n) => matches(n, options.only))) {
+    throw Object.assign(new RangeError(`No conversion property matches ${String(options.only)}. Known: ${names.join(", ")}`), {
       code: "ERR_OUT_OF_RANGE",
     });
   }
+  const selected =
+    options.properties?.filter((p) => matches(p.name, options.only)) ??
+    conversionProperties({
+      library: options.library ?? defaultConversionLibrary(),
+      ...(options.kinds ? { kinds: options.kinds } : {}),
+      ...(options.only !== undefined ? { only: options.only } : {}),
+    });
   const seed = options.seed ?? ((Math.random() * 2 ** 32) | 0);
   const numRuns = options.numRuns ?? 100;
   const started = Date.now();
@@ -130,7 +136,7 @@ export function checkConversions(options: ConversionCheckOptions = {}): Conversi
   } else {
     for (let round = 0; ; round++) {
       selected.forEach((p, i) => {
-        if (!failed.has(p.name)) runOne(p, round === 0 && selected.length === 1 ? seed : derivedSeed(seed, round, all.indexOf(p)), undefined);
+        if (!failed.has(p.name)) runOne(p, round === 0 && selected.length === 1 ? seed : derivedSeed(seed, round, names.indexOf(p.name)), undefined);
       });
       if (options.timeMs === undefined || Date.now() - started >= options.timeMs || failed.size === selected.length) break;
     }

@@ -427,30 +427,46 @@ export const IDENTITY_TYPES: readonly TypeName[] = Object.freeze([...ROUND_TRIP_
 /** Types with a callback property. */
 export const CALLBACK_TYPES: readonly TypeName[] = ROUND_TRIP_TYPES;
 
+type Factory = (library: string, kinds: readonly ValueKind[] | undefined) => ConversionProperty;
+
+/** Every property by name, built on first use (declarations and JSCallbacks are made once per library). */
+const FACTORIES: ReadonlyArray<readonly [string, Factory]> = [
+  ...IDENTITY_TYPES.map((t) => [`identity:${t}`, (l: string, k: readonly ValueKind[] | undefined) => identity(l, t, k)] as const),
+  ["wide:weigh_ints", (l) => wideIntegers(l)],
+  ["wide:sum_mixed", (l) => wideMixed(l)],
+  ["wide:pick_float", (l) => wideFloats(l)],
+  ...CALLBACK_TYPES.map((t) => [`callback:${t}`, (l: string, k: readonly ValueKind[] | undefined) => callback(l, t, k)] as const),
+  ["callback:mixed", (l) => callbackMixed(l)],
+  ["callback:throws", (l) => callbackThrows(l)],
+  ["read:dataview", () => reads()],
+  ["read:rejects-invalid-pointers", () => readRejections()],
+  ["ptr:views-and-offsets", () => pointers()],
+  ["ptr:rejects-non-views", () => pointerRejections()],
+  ["toArrayBuffer:offsets-and-lengths", () => arrayBuffers()],
+  ["CString:offsets-and-lengths", () => cstrings()],
+  ["cstring:returns", (l) => cstringReturns(l)],
+  ["cstring:null", (l) => nullCString(l)],
+];
+
+/** The names of all conversion properties, in order. */
+export const CONVERSION_PROPERTY_NAMES: readonly string[] = Object.freeze(FACTORIES.map(([name]) => name));
+
+const built = new Map<string, ConversionProperty>();
+
 /**
- * All conversion properties, built against the compiled `conversions.c` library.
+ * The conversion properties (all, or those whose name `only` matches), built against the compiled
+ * `conversions.c` library. Each is built once per library and value kinds, then shared.
  *
  * @example
  * for (const { name, property } of conversionProperties({ library })) fc.assert(property, { numRuns: 200 });
  */
-export function conversionProperties(options: ConversionPropertyOptions): ConversionProperty[] {
-  const { library, kinds } = options;
-  return [
-    ...IDENTITY_TYPES.map((t) => identity(library, t, kinds)),
-    wideIntegers(library),
-    wideMixed(library),
-    wideFloats(library),
-    ...CALLBACK_TYPES.map((t) => callback(library, t, kinds)),
-    callbackMixed(library),
-    callbackThrows(library),
-    reads(),
-    readRejections(),
-    pointers(),
-    pointerRejections(),
-    arrayBuffers(),
-    cstrings(),
-    cstringReturns(library),
-    nullCString(library),
-  ];
+export function conversionProperties(options: ConversionPropertyOptions & { readonly only?: string | RegExp }): ConversionProperty[] {
+  const { library, kinds, only } = options;
+  const selected = FACTORIES.filter(([name]) => only === undefined || (typeof only === "string" ? name === only : only.test(name)));
+  return selected.map(([name, make]) => {
+    const key = `${library}\u0000${kinds?.join(",") ?? ""}\u0000${name}`;
+    let p = built.get(key);
+    if (p === undefined) built.set(key, (p = make(library, kinds)));
+    return p;
+  });
 }
-

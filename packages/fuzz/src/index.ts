@@ -51,6 +51,7 @@ export {
   conversionProperties,
   IDENTITY_TYPES,
   CALLBACK_TYPES,
+  CONVERSION_PROPERTY_NAMES,
   type ConversionProperty,
   type ConversionPropertyOptions,
 } from "./conversion-properties.js";
