@@ -1,7 +1,9 @@
 /**
  * Injected slowdowns, for proving that `compare` catches a real regression: `FFI_KIT_BENCH_SLOWDOWN` lists
  * `case=factor` pairs (`add_i32/core-symbol=2`); the harness then runs that case's iteration `factor` times per
- * iteration, a true `factor`x slowdown of that path. Only the harness wraps; the library under test is untouched.
+ * iteration. For a path that calls native code this is a true `factor`x slowdown (the JIT cannot merge two FFI
+ * calls). Pure-JS fast paths (`ptr`, `read.*`) are the exception: the JIT may fold the repeated call into the first,
+ * so their injected slowdown is smaller than the factor. Only the harness wraps; the library is untouched.
  */
 import { isolatedPath, type PathSpec } from "./measure.js";
 
@@ -21,7 +23,12 @@ export function parseSlowdowns(text: string | undefined = process.env.FFI_KIT_BE
   return out;
 }
 
-/** Returns the path with its iteration repeated `factor` times when the case is listed, else unchanged. */
+/**
+ * Returns the path with its iteration repeated `factor` times when the case is listed, else unchanged.
+ *
+ * @example
+ * const slowed = applySlowdown("add_i32", path, { "add_i32/core-symbol": 2 });
+ */
 export function applySlowdown(group: string, spec: PathSpec, slowdowns: Readonly<Record<string, number>>): PathSpec {
   const factor = slowdowns[`${group}/${spec.path}`];
   if (factor === undefined || factor === 1) return spec;

@@ -99,7 +99,10 @@ export async function runSuite(options: RunOptions): Promise<BenchReport> {
   const measure: MeasureOptions = { rounds: options.rounds, maxTime: options.maxTime, minTime: options.minTime, minSamples: options.minSamples, clock: clockOf(clockName) };
   try {
     for (const g of all) {
-      const spec: GroupSpec = { ...g, paths: g.paths.map((p) => applySlowdown(g.group, p, slowdowns)) };
+      const spec: GroupSpec = {
+        ...g,
+        paths: g.paths.map((p) => applySlowdown(g.group, p, slowdowns)),
+      };
       cases.push(...summariseGroup(spec, spec.deferred === true ? await measureDeferredGroup(spec, measure, log) : measureGroup(spec, measure, log)));
     }
   } finally {

@@ -7,10 +7,14 @@ const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;"
 
 /** A horizontal bar chart of ns/op per case (Node paths, then Bun's bun:ffi rows), on a log scale. */
 export function barChartSvg(report: BenchReport): string {
-  const rows = [
-    ...report.cases.map((c) => ({ label: c.case, ns: c.nsPerOp, bun: false, ref: c.case === c.reference })),
-    ...report.bun.cases.filter((c) => c.path === "bun-ffi").map((c) => ({ label: `${c.group}/bun:ffi (Bun)`, ns: c.nsPerOp, bun: true, ref: false })),
-  ];
+  // Each group's Node paths, then Bun's bun:ffi figure for the same group right below them.
+  const bunByGroup = new Map(report.bun.cases.filter((c) => c.path === "bun-ffi").map((c) => [c.group, c]));
+  const rows: { label: string; ns: number; bun: boolean; ref: boolean }[] = [];
+  report.cases.forEach((c, i) => {
+    rows.push({ label: c.case, ns: c.nsPerOp, bun: false, ref: c.case === c.reference });
+    const b = bunByGroup.get(c.group);
+    if (b !== undefined && report.cases[i + 1]?.group !== c.group) rows.push({ label: `${c.group}/bun:ffi (Bun)`, ns: b.nsPerOp, bun: true, ref: false });
+  });
   const labelW = 300, barW = 520, rowH = 18, top = 40, width = labelW + barW + 90;
   const height = top + rows.length * rowH + 30;
   const max = Math.max(...rows.map((r) => r.ns), 10);
@@ -27,7 +31,7 @@ export function barChartSvg(report: BenchReport): string {
     const fill = r.bun ? "#f59e0b" : r.ref ? "#6b7280" : r.label.includes("/core") || r.label.includes("/cfunction") || r.label.includes("/linksymbols") ? "#2563eb" : "#10b981";
     out.push(`<text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(r.label)}</text>`);
     out.push(`<rect x="${labelW}" y="${y + 3}" width="${Math.max(1, x(r.ns)).toFixed(1)}" height="${rowH - 6}" fill="${fill}"/>`);
-    out.push(`<text x="${labelW + Math.max(1, x(r.ns)) + 4}" y="${y + 13}">${formatNs(r.ns)} ns</text>`);
+    out.push(`<text x="${(labelW + Math.max(1, x(r.ns)) + 4).toFixed(1)}" y="${y + 13}">${formatNs(r.ns)} ns</text>`);
   });
   out.push(`<text x="8" y="${height - 10}" fill="#555">grey: reference (raw koffi); blue: @ffi-kit/core paths; green: other Node paths; orange: Bun bun:ffi</text>`);
   out.push("</svg>");

@@ -117,8 +117,11 @@ describe("injected slowdowns (FFI_KIT_BENCH_SLOWDOWN)", () => {
   it("repeats the listed case's iteration factor times and leaves others alone", () => {
     let calls = 0;
     const spec = { path: "core-symbol", fn: () => ++calls };
-    applySlowdown("add_i32", spec, { "add_i32/core-symbol": 3 }).fn();
+    const slowed = applySlowdown("add_i32", spec, { "add_i32/core-symbol": 3 });
+    expect(slowed.path).toBe("core-symbol");
+    slowed.fn();
     expect(calls).toBe(3);
     expect(applySlowdown("noop", spec, { "add_i32/core-symbol": 3 })).toBe(spec);
+    expect(applySlowdown("add_i32", spec, { "add_i32/core-symbol": 1 })).toBe(spec);
   });
 });
