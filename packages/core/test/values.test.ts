@@ -191,7 +191,7 @@ describe("robust to tampered built-ins", () => {
     const saved = { trunc: Math.trunc, isView: ArrayBuffer.isView, BigInt: globalThis.BigInt };
     try {
       Math.trunc = () => 0;
-      ArrayBuffer.isView = (() => false) as typeof ArrayBuffer.isView;
+      ArrayBuffer.isView = (() => false) as unknown as typeof ArrayBuffer.isView;
       (globalThis as { BigInt: unknown }).BigInt = () => 0n;
       expect(s.identity_int64_t(2 ** 40)).toBe(2n ** 40n);
       expect(s.identity_ptr(123456)).toBe(123456);
