@@ -3,7 +3,7 @@
 // A void call copies its arguments into a bounded multi-producer ring (Vyukov's sequence-numbered cells: one
 // compare-and-swap to claim a cell, one release store to publish it) and returns. Cells are consumed in ticket
 // order, so calls of one producing thread stay in order. The JS thread is woken through a threadsafe function only
-// when it said it was going to sleep (the `sleeping` flag); under load producers never touch the wake path.
+// when it said it was going to sleep (the slot's `sleeping` flag); under load producers never touch the wake path.
 // The JS side drains the ring in batches into a plain buffer it reads with typed arrays (src/delivery.ts).
 //
 // Non-void calls wait on a futex for the JS answer; on the JS thread itself they run synchronously.
@@ -44,8 +44,8 @@ struct ArgPlan {
 };
 
 constexpr int kMaxArgs = kGpRegs + kFpRegs + kStackSlots;
-constexpr uint64_t kClosedBit = 1ull << 63;
-constexpr uint64_t kInFlightMask = (1ull << 32) - 1;
+/** In-flight counters per slot, one cache line each: a producing thread uses its own, so producers never contend. */
+constexpr unsigned kStripes = 8;
 
 Kind KindOf(int type) {
   switch (type) {
@@ -112,8 +112,18 @@ struct Handle {
   bool jsAlive = true;
 };
 
+struct alignas(64) Stripe {
+  std::atomic<int64_t> inside{0};
+};
+
 struct Slot {
-  std::atomic<uint64_t> state{kClosedBit};  // closed bit | calls inside
+  // Calls inside the slot, spread over stripes (a thread may leave through another stripe than it entered: only
+  // the sum means something).
+  Stripe inflight[kStripes];
+  alignas(64) std::atomic<uint32_t> closed{1};  // read by every call, written at open/close only
+  // Set by the JS thread when it found the ring empty and went to sleep; a producer that clears it wakes it. In the
+  // slot (static memory), so a producer can read it after it left the slot (see Dispatch).
+  alignas(64) std::atomic<uint32_t> sleeping{0};
   std::atomic<Context*> ctx{nullptr};
   std::atomic<uint64_t> rejected{0};        // calls that found the slot closed
   uint32_t generation = 0;
@@ -122,6 +132,18 @@ struct Slot {
 };
 
 Slot gSlots[kPoolSize];
+
+uint64_t SlotInFlight(const Slot& s) {
+  int64_t sum = 0;
+  for (const Stripe& st : s.inflight) sum += st.inside.load(std::memory_order_seq_cst);
+  return sum > 0 ? static_cast<uint64_t>(sum) : 0;
+}
+
+std::atomic<unsigned> gNextStripe{0};
+inline unsigned MyStripe() {
+  static thread_local unsigned stripe = gNextStripe.fetch_add(1, std::memory_order_relaxed) % kStripes;
+  return stripe;
+}
 std::mutex gSlotMutex;
 uint64_t gCloseClock = 0;
 
@@ -148,7 +170,6 @@ struct Context {
   uint64_t* cells = nullptr;
 
   alignas(64) std::atomic<uint64_t> enqueuePos{0};
-  alignas(64) std::atomic<uint32_t> sleeping{0};
   alignas(64) std::atomic<uint32_t> spaceWaiters{0};
   std::atomic<uint32_t> spaceEpoch{0};
   std::atomic<uint64_t> dropped{0};
@@ -179,8 +200,8 @@ struct Context {
 
   inline uint64_t* CellAt(uint64_t pos) const { return cells + (pow2 ? (pos & mask) : (pos % capacity)) * cellWords; }
   static inline std::atomic<uint64_t>* SeqOf(uint64_t* cell) { return reinterpret_cast<std::atomic<uint64_t>*>(cell); }
-  uint64_t InFlight() const { return gSlots[slot].state.load(std::memory_order_acquire) & kInFlightMask; }
-  bool SlotClosed() const { return (gSlots[slot].state.load(std::memory_order_acquire) & kClosedBit) != 0; }
+  uint64_t InFlight() const { return SlotInFlight(gSlots[slot]); }
+  bool SlotClosed() const { return gSlots[slot].closed.load(std::memory_order_seq_cst) != 0; }
   bool OnJsThread() const { return std::this_thread::get_id() == jsThread; }
 
   void WriteArgs(const Frame& f, uint64_t* out, bool copy) {
@@ -263,10 +284,10 @@ struct Context {
     }
   }
 
-  void Publish(uint64_t* cell, uint64_t pos) {
-    SeqOf(cell)->store(pos + 1, std::memory_order_release);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (sleeping.load(std::memory_order_relaxed) != 0 && sleeping.exchange(0, std::memory_order_acq_rel) != 0) {
+  /** Wakes the JS thread if it went to sleep. Needs a full barrier between the publishing store and this. */
+  void WakeIfSleeping() {
+    std::atomic<uint32_t>& sleeping = gSlots[slot].sleeping;
+    if (sleeping.load(std::memory_order_seq_cst) != 0 && sleeping.exchange(0, std::memory_order_acq_rel) != 0) {
       napi_call_threadsafe_function(tsfn, nullptr, napi_tsfn_nonblocking);
     }
   }
@@ -289,8 +310,11 @@ struct Context {
     return r;
   }
 
-  uint64_t Call(const Frame& f, double* fp) {
-    *fp = 0;
+  /**
+   * Runs one call. A void call that queued something sets *published and leaves the wake-up check to Dispatch,
+   * after the in-flight decrement: that locked instruction is the barrier the check needs, one fence less per call.
+   */
+  uint64_t Call(const Frame& f, double* fp, bool* published) {
     if (!isVoid && OnJsThread()) return CallSync(f, fp);
     uint64_t pos;
     uint64_t* cell;
@@ -298,8 +322,13 @@ struct Context {
     Answer reply;
     cell[1] = isVoid ? 0 : reinterpret_cast<uint64_t>(&reply);
     WriteArgs(f, cell + 2, copyStrings);
-    Publish(cell, pos);
-    if (isVoid) return 0;
+    SeqOf(cell)->store(pos + 1, std::memory_order_release);
+    if (isVoid) {
+      *published = true;
+      return 0;
+    }
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    WakeIfSleeping();
     while (reply.done.load(std::memory_order_acquire) == 0) FutexWait(&reply.done, 0);
     *fp = reply.fvalue;
     return reply.value;
@@ -327,8 +356,12 @@ struct Context {
 
   bool Empty() const { return enqueuePos.load(std::memory_order_acquire) == dequeuePos; }
 
-  /** Moves ready cells into the batch buffer. >0 records; 0 idle (sleeping); -1 finished; -2 closing, calls in flight. */
-  int64_t Drain() {
+  /**
+   * Moves ready cells into the batch buffer. >0 records; 0 idle (asleep: a producer will wake the JS thread);
+   * -1 finished; -2 closing, calls still in flight; -3 empty but not asleep (only when !maySleep: the JS side
+   * looks again on the next turn of the event loop, which spares producers the wake-up while they keep coming).
+   */
+  int64_t Drain(bool maySleep) {
     if (finished) return -1;
     FreeBatchCopies();
     batchCount = 0;
@@ -368,6 +401,8 @@ struct Context {
         }
         return -2;
       }
+      if (!maySleep) return -3;
+      std::atomic<uint32_t>& sleeping = gSlots[slot].sleeping;
       sleeping.store(1, std::memory_order_seq_cst);
       if (SeqOf(CellAt(pos))->load(std::memory_order_seq_cst) == pos + 1) {
         sleeping.store(0, std::memory_order_relaxed);
@@ -389,7 +424,7 @@ struct Context {
 
   void StopAccepting() {
     closed = true;
-    gSlots[slot].state.fetch_or(kClosedBit, std::memory_order_acq_rel);
+    gSlots[slot].closed.store(1, std::memory_order_seq_cst);
     {
       std::lock_guard<std::mutex> lock(gSlotMutex);
       gSlots[slot].closedAt = ++gCloseClock;
@@ -476,7 +511,7 @@ void EnvCleanup(void* arg) {
 
 /** At process exit, native threads that still call get the zero value without touching any context. */
 void CloseAllSlotsAtExit() {
-  for (auto& s : gSlots) s.state.fetch_or(kClosedBit, std::memory_order_acq_rel);
+  for (auto& s : gSlots) s.closed.store(1, std::memory_order_seq_cst);
 }
 
 Context* ContextOf(const Napi::CallbackInfo& info) {
@@ -575,8 +610,8 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
       uint64_t oldest = UINT64_MAX;
       for (unsigned i = 0; i < kPoolSize; i++) {
         Slot& s = gSlots[i];
-        uint64_t state = s.state.load(std::memory_order_acquire);
-        if ((state & kClosedBit) && (state & kInFlightMask) == 0 && s.ctx.load(std::memory_order_acquire) == nullptr && s.closedAt < oldest) {
+        if (s.closed.load(std::memory_order_seq_cst) != 0 && SlotInFlight(s) == 0 && s.ctx.load(std::memory_order_acquire) == nullptr &&
+            s.closedAt < oldest) {
           oldest = s.closedAt;
           slot = i;
         }
@@ -623,7 +658,6 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
   }
   napi_add_env_cleanup_hook(env, EnvCleanup, ctx);
   ctx->cleanupHook = true;
-  ctx->sleeping.store(1, std::memory_order_relaxed);
 
   auto* handle = new Handle();
   handle->ctx = ctx;
@@ -634,8 +668,9 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
     s.generation++;
     ctx->generation = s.generation;
     s.rejected.store(0, std::memory_order_relaxed);
+    s.sleeping.store(1, std::memory_order_relaxed);
     s.ctx.store(ctx, std::memory_order_release);
-    s.state.store(0, std::memory_order_release);
+    s.closed.store(0, std::memory_order_seq_cst);
   }
   void* address = TrampolineTable()[ctx->retClass][slot];
 
@@ -655,7 +690,8 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 Napi::Value Drain(const Napi::CallbackInfo& info) {
   Context* ctx = ContextOf(info);
   if (ctx == nullptr) return Napi::Number::New(info.Env(), -1);
-  return Napi::Number::New(info.Env(), static_cast<double>(ctx->Drain()));
+  bool maySleep = info.Length() < 2 || info[1].ToBoolean().Value();
+  return Napi::Number::New(info.Env(), static_cast<double>(ctx->Drain(maySleep)));
 }
 
 Napi::Value ReplyJs(const Napi::CallbackInfo& info) {
@@ -741,22 +777,32 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 uint64_t Dispatch(unsigned index, const Frame& frame, double* fp) {
   Slot& s = gSlots[index];
+  *fp = 0;
   // Closed for good: answer without entering, so a flood after close() never keeps the in-flight count up.
-  if (s.state.load(std::memory_order_relaxed) & kClosedBit) {
+  if (s.closed.load(std::memory_order_relaxed) != 0) {
     s.rejected.fetch_add(1, std::memory_order_relaxed);
-    *fp = 0;
     return 0;
   }
-  uint64_t state = s.state.fetch_add(1, std::memory_order_acquire);
-  if (state & kClosedBit) {
+  // Enter, then check again (Dekker with close(): it sets `closed`, then waits for the in-flight sum to be 0).
+  std::atomic<int64_t>& inside = s.inflight[MyStripe()].inside;
+  inside.fetch_add(1, std::memory_order_seq_cst);
+  if (s.closed.load(std::memory_order_seq_cst) != 0) {
+    inside.fetch_sub(1, std::memory_order_release);
     s.rejected.fetch_add(1, std::memory_order_relaxed);
-    s.state.fetch_sub(1, std::memory_order_release);
-    *fp = 0;
     return 0;
   }
   Context* ctx = s.ctx.load(std::memory_order_acquire);
-  uint64_t r = ctx->Call(frame, fp);
-  s.state.fetch_sub(1, std::memory_order_release);
+  bool published = false;
+  uint64_t r = ctx->Call(frame, fp, &published);
+  // seq_cst RMW: a full barrier between the publishing store (in Call) and the `sleeping` load below.
+  inside.fetch_sub(1, std::memory_order_seq_cst);
+  if (published && s.sleeping.load(std::memory_order_seq_cst) != 0) {
+    // The JS thread is asleep: enter again to wake it (the context may have been closed since: then close() has
+    // scheduled the delivery itself and there is nothing to do).
+    inside.fetch_add(1, std::memory_order_seq_cst);
+    if (s.closed.load(std::memory_order_seq_cst) == 0) s.ctx.load(std::memory_order_acquire)->WakeIfSleeping();
+    inside.fetch_sub(1, std::memory_order_release);
+  }
   return r;
 }
 

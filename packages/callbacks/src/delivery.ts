@@ -122,7 +122,7 @@ export function deliverySource(args: readonly number[], returns: number): string
     : `try { const r = ${call}; ${writeStatements(returns)} } catch (e) { COUNTS.errors++; BI64[o] = 0n; ERR(e); }\n        REPLY(HANDLE, k);`;
   return `"use strict";
 let HANDLE, I32, U32, F64, BI64, BU64, STRIDE = 1;
-let i = 0, n = 0, h = 0, v = 0, c, scheduled = false, done = false;
+let i = 0, n = 0, h = 0, v = 0, c, scheduled = false, done = false, idle = false;
 function pump() {
   scheduled = false;
   if (done) return;
@@ -133,8 +133,9 @@ function pump() {
       ${invoke}
     }
     if (budget <= 0) { if (!scheduled) { scheduled = true; AGAIN(0); } return; }
-    const m = DRAIN(HANDLE);
-    if (m > 0) { i = 0; n = m; budget -= m; COUNTS.batches++; COUNTS.delivered += m; continue; }
+    const m = DRAIN(HANDLE, idle);
+    if (m > 0) { i = 0; n = m; idle = false; budget -= m; COUNTS.batches++; COUNTS.delivered += m; continue; }
+    if (m === -3) { idle = true; if (!scheduled) { scheduled = true; AGAIN(0); } return; }
     if (m === -1) { if (!done) { done = true; FINISHED(); } return; }
     if (m === -2) AGAIN(1);
     return;
@@ -155,7 +156,7 @@ export function compileDelivery(
   args: readonly number[],
   returns: number,
   hooks: DeliveryHooks,
-  drain: (handle: unknown) => number,
+  drain: (handle: unknown, maySleep: boolean) => number,
   reply: (handle: unknown, index: number) => void,
 ): Delivery {
   const slow: SlowConverter =

@@ -28,8 +28,11 @@ export interface NativeCallbacks {
    * signature (non-void only, else 0). The JS thread calls into JS through them (see CallSync in callbacks.cc).
    */
   create(args: readonly number[], returns: number, capacity: number, policy: number, pump: () => void, pumpPtr: number, syncPtr: number): NativeCallback;
-  /** >0 records in the batch; 0 idle; -1 finished (closed and empty); -2 closing with calls still inside. */
-  drain(handle: NativeHandle): number;
+  /**
+   * >0 records in the batch; 0 idle (asleep); -1 finished (closed and empty); -2 closing with calls still inside;
+   * -3 empty, not asleep (when `maySleep` is false).
+   */
+  drain(handle: NativeHandle, maySleep: boolean): number;
   reply(handle: NativeHandle, index: number): void;
   /** Returns true once the context has finished. */
   close(handle: NativeHandle, discard: boolean, fromIndex: number): boolean;

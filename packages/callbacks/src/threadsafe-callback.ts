@@ -165,7 +165,7 @@ export class ThreadsafeCallback {
         finished: () => this.#finish(),
         counts: this.#counts,
       },
-      native.drain as (h: unknown) => number,
+      native.drain as (h: unknown, maySleep: boolean) => number,
       native.reply as (h: unknown, i: number) => void,
     );
     // JS-thread entry points, through koffi (it knows how to return to V8's stack from inside a koffi call).
