@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IsolatedRunner, fuzzLibrary } from "@ffi-kit/fuzz";
+import { IsolatedRunner, formatProgress, fuzzLibrary } from "@ffi-kit/fuzz";
 import { fixture } from "./support/planted.js";
 
 const library = fixture("planted");
@@ -88,6 +88,13 @@ describe("fuzzLibrary options", () => {
     expect(replay.failure?.input).toEqual(f.input);
     expect(replay.failure?.path).toBe(f.path);
     expect(replay.runs).toBe(1);
+  });
+
+  it("formats a terminal progress line with phase, runs, calls/s, crashes and elapsed time", () => {
+    expect(formatProgress({ phase: "fuzzing", runs: 1200, calls: 3000, crashes: 1, children: 3, elapsedMs: 1500 })).toBe(
+      "fuzzing      1200 runs    2000 calls/s  1 crash  3 children  1.5 s",
+    );
+    expect(formatProgress({ phase: "shrinking", runs: 7, calls: 0, crashes: 2, children: 9, elapsedMs: 0 })).toContain("2 crashes");
   });
 
   it("stops at a time budget and reports progress", async () => {
