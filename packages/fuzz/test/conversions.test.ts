@@ -32,9 +32,9 @@ function misdeclaredIdentity(): ConversionProperty {
 describe("conversion properties against real native code (CI-sized run)", () => {
   it("every property agrees with the reference model, apart from the recorded findings", () => {
     console.log(`conversions: seed ${seed} (replay the run: FUZZ_SEED=${seed})`);
-    const report = checkConversions({ numRuns: 400, seed });
+    const report = checkConversions({ numRuns: 1000, seed });
     expect(report.properties.length).toBeGreaterThanOrEqual(40);
-    expect(report.runs).toBeGreaterThanOrEqual(400 * (report.properties.length - report.failures.length));
+    expect(report.runs).toBeGreaterThanOrEqual(1000 * (report.properties.length - report.failures.length));
     for (const f of report.failures) console.log(`finding ${f.property}: ${f.message}\n  replay: ${f.replay}`);
     const unexpected = report.failures.filter((f) => !KNOWN_FINDINGS[f.property]?.test(f.message));
     expect(unexpected.map((f) => `${f.property}: ${f.message} (seed ${f.seed}, path ${f.path}; ${f.replay})`)).toEqual([]);

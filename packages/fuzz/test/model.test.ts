@@ -3,6 +3,8 @@ import fc from "fast-check";
 import {
   arbitraries,
   arbitraryFor,
+  argumentArbitrary,
+  argumentsArbitrary,
   expected,
   expectedArgument,
   expectedFromC,
@@ -152,5 +154,26 @@ describe("arbitraries", () => {
     expect(out.some((v) => typeof v === "string")).toBe(true);
     expect(out.some((v) => typeof v === "bigint" && (v < 0n || v > 255n))).toBe(true);
     expect(out.filter((v) => expected("u8", v).kind === "error").length).toBeGreaterThan(10);
+  });
+});
+
+describe("arguments generated for fuzzing a library", () => {
+  it("links lengths to buffers (without the NUL of a cstring; as a bigint for 64-bit lengths)", () => {
+    const seed = 99;
+    for (const [buffer, length, index] of fc.sample(argumentsArbitrary(["cstring", "u64", "buffer"], { lengthOf: { 1: 0 } }), { seed, numRuns: 200 }) as [Uint8Array, bigint, Uint8Array][]) {
+      expect(buffer[buffer.length - 1]).toBe(0);
+      expect(length).toBe(BigInt(buffer.length - 1));
+      expect(index).toBeInstanceOf(Uint8Array);
+    }
+    expect(() => argumentsArbitrary(["i32", "i32"], { lengthOf: { 1: 0 } })).toThrow(expect.objectContaining({ code: "ERR_OUT_OF_RANGE" }));
+    expect(() => argumentsArbitrary(["buffer", "f64"], { lengthOf: { 1: 0 } })).toThrow(expect.objectContaining({ code: "ERR_OUT_OF_RANGE" }));
+  });
+
+  it("reaches buffer lengths up to the maximum and biases bytes towards 0x00, 0x7f, 0x80 and 0xff", () => {
+    const samples = fc.sample(argumentArbitrary("buffer", { maxBufferLength: 32 }), { seed: 5, numRuns: 500 }) as Uint8Array[];
+    expect(Math.max(...samples.map((b) => b.length))).toBe(32);
+    const all = samples.flatMap((b) => [...b]);
+    const special = all.filter((b) => b === 0 || b === 0x7f || b === 0x80 || b === 0xff).length;
+    expect(special / all.length).toBeGreaterThan(0.15);
   });
 });
