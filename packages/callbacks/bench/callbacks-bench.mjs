@@ -2,7 +2,7 @@
 // Threadsafe callback throughput: 4 native threads call a `void (int32, int32)` callback; the figure is calls
 // delivered to JS per second, from the start of the producers until the last call ran (end to end).
 // Measured in the same run: @ffi-kit/callbacks (4 × 2.5 M calls, in this process), koffi's registered callback called
-// from foreign threads (it blocks each caller until the JS thread ran it: 200x fewer calls, child process), and Bun's
+// from foreign threads (it blocks each caller until the JS thread ran it: 100x fewer calls, child process), and Bun's
 // JSCallback({ threadsafe: true }) when a bun binary is found ($BUN, node_modules/@oven/bun-linux-x64/bin/bun, or
 // bun on PATH; 10x fewer calls, child process). The figure of each is the median of --runs runs.
 // Usage: node bench/callbacks-bench.mjs [--per-thread N] [--runs R]
@@ -20,7 +20,7 @@ const option = (name, fallback) => {
 const T = 4;
 const PER_THREAD = option("--per-thread", 2_500_000);
 const RUNS = option("--runs", 3);
-const KOFFI_PER_THREAD = Math.max(1000, Math.round(PER_THREAD / 200));
+const KOFFI_PER_THREAD = Math.max(1000, Math.round(PER_THREAD / 100));
 const BUN_PER_THREAD = Math.max(1000, Math.round(PER_THREAD / 10));
 
 const library = fileURLToPath(new URL("../test/fixtures/build/libproducers.so", import.meta.url));
