@@ -44,6 +44,13 @@ describe("new JSCallback(fn, { threadsafe: true }) after importing @ffi-kit/call
     expect(lib.symbols.call_i32(old, 0, 0)).toBe(0);
   });
 
+  it("a signature too wide for the trampolines falls back to core's own threadsafe path", () => {
+    const args = new Array(15).fill("i32");
+    const cb = new JSCallback(() => {}, { args, returns: "void", threadsafe: true });
+    expect(typeof cb.ptr).toBe("number");
+    cb.close();
+  });
+
   it("a JSCallback without threadsafe still uses core's own trampoline", () => {
     const cb = new JSCallback((a: number, b: number) => a - b, { args: ["i32", "i32"], returns: "i32" });
     expect(cb.threadsafe).toBe(false);

@@ -92,6 +92,25 @@ describe("delivery from native threads", () => {
     await cb.close();
   });
 
+  it("a function that calls its own callback again on the JS thread (queue full, nested delivery) loses nothing", async () => {
+    const seen: string[] = [];
+    let cb: ThreadsafeCallback;
+    cb = new ThreadsafeCallback(
+      (id: number, i: number) => {
+        seen.push(`${id}:${i}`);
+        if (id === 0 && i === 0) for (let j = 0; j < 50; j++) lib.symbols.call_pair(cb.ptr, 1, j);
+      },
+      { args: ["i32", "i32"], returns: "void", capacity: 4 },
+    );
+    lib.symbols.call_pair_n(cb.ptr, 20);
+    await until(() => seen.length === 70);
+    await cb.close();
+    const of = (id: number) => seen.filter((s) => s.startsWith(`${id}:`)).map((s) => Number(s.slice(2)));
+    expect(of(0)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(of(1)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(cb.stats().delivered).toBe(70);
+  });
+
   it("sends errors thrown by the function to onError and keeps delivering", async () => {
     const errors: unknown[] = [];
     const order = new OrderCheck(2);
