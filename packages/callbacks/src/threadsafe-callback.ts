@@ -64,6 +64,8 @@ export interface CallbackStats {
 
 const POLICIES: Readonly<Record<string, number>> = Object.freeze({ block: 0, drop: 1, fail: 2 });
 const MAX_CAPACITY = 1 << 26;
+/** The most memory one queue may take (capacity × (16 + 8 × arguments) bytes). */
+const MAX_QUEUE_BYTES = 2 ** 30;
 const DEFAULT_CAPACITY = 1 << 14;
 
 function rethrowLater(e: unknown): void {
@@ -119,6 +121,12 @@ export class ThreadsafeCallback {
     }
     if (!Number.isInteger(capacity) || capacity < 2 || capacity > MAX_CAPACITY) {
       throw outOfRange(`new ThreadsafeCallback(): options.capacity must be an integer from 2 to ${MAX_CAPACITY}. Received ${describeReceived(capacity)}`);
+    }
+    const queueBytes = capacity * (16 + 8 * sig.args.length);
+    if (queueBytes > MAX_QUEUE_BYTES) {
+      throw outOfRange(
+        `new ThreadsafeCallback(): options.capacity ${capacity} with ${sig.args.length} arguments needs ${queueBytes} bytes of queue; at most ${MAX_QUEUE_BYTES} (1 GiB) are allowed`,
+      );
     }
     if (typeof backpressure !== "string" || !Object.hasOwn(POLICIES, backpressure)) {
       throw invalidArgValue(
@@ -202,7 +210,7 @@ export class ThreadsafeCallback {
           `new ThreadsafeCallback(): ${native.poolSize} threadsafe callbacks are open at once, the pool's size; close() the ones you no longer need`,
         );
       }
-      throw e;
+      throw new FFIError("ERR_FFI_CALLBACK_CREATE", `new ThreadsafeCallback(): ${(e as Error)?.message ?? String(e)}`, { cause: e });
     }
     delivery.bind(created.handle, created.batch, created.stride);
     this.#delivery = delivery;

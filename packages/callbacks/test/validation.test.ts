@@ -31,6 +31,12 @@ describe("bad input gets a clear error with a code", () => {
     }
   });
 
+  it("a queue may not take more than 1 GiB", () => {
+    expect(() => new ThreadsafeCallback(() => {}, { args: new Array(14).fill("i64"), returns: "void", capacity: 2 ** 26 })).toThrow(
+      expect.objectContaining({ name: "RangeError", code: "ERR_OUT_OF_RANGE", message: expect.stringContaining("1 GiB") }),
+    );
+  });
+
   it("backpressure must be block, drop or fail; onError a function", () => {
     expect(() => new ThreadsafeCallback(() => {}, { ...sig, backpressure: "wait" as never })).toThrow(
       expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE", message: expect.stringContaining("'wait'") }),
