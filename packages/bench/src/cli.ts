@@ -131,12 +131,11 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`no baseline at ${baselineFile}: create it with \`ffi-kit-bench ${command} --update-baseline\``);
   }
   const current = command === "compare" && values.current !== undefined ? readReport(resolve(values.current)) : await runSuite(options);
-  if (values.current === undefined) writeOutputs(current, outDir);
-  if (command === "run") {
-    process.stdout.write(markdownReport(current));
-    process.stdout.write(`\nwritten: ${outDir}/{report.json,report.md,chart.svg,history.jsonl,trends/}\n`);
-    return 0;
+  if (values.current === undefined) {
+    writeOutputs(current, outDir);
+    if (!quiet || command === "run") process.stdout.write(`${markdownReport(current)}\nwritten: ${outDir}/{report.json,report.md,chart.svg,history.jsonl,trends/}\n\n`);
   }
+  if (command === "run") return 0;
   let status = 0;
   if (existsSync(baselineFile)) {
     const baseline = readReport(baselineFile);

@@ -111,3 +111,30 @@ describe("ffi-kit-bench usage errors exit 2 with a message", () => {
     expect(r.status).toBe(2);
   });
 });
+
+describe("the committed baselines", () => {
+  const dir = join(dirname(createRequire(import.meta.url).resolve("@ffi-kit/bench/package.json")), "baseline");
+  it("baseline/ci.json holds every case `ci` judges, with its ratio samples, and no injected slowdown", async () => {
+    const { CI_SELECTION, nodeCases } = await import("@ffi-kit/bench");
+    const ci = JSON.parse(readFileSync(join(dir, "ci.json"), "utf8")) as BenchReport;
+    expect(ci).toMatchObject({ schema: "ffi-kit-bench/1", mode: "ci", injectedSlowdowns: {} });
+    const cases = nodeCases();
+    try {
+      const judged = cases.groups
+        .filter((g) => CI_SELECTION.groups!.includes(g.group))
+        .flatMap((g) => g.paths.filter((p) => CI_SELECTION.paths!.includes(p.path)).map((p) => `${g.group}/${p.path}`));
+      expect(judged.length).toBe(11);
+      for (const id of judged) {
+        const c = ci.cases.find((x) => x.case === id);
+        expect({ id, samples: c?.ratioSamples.length }).toEqual({ id, samples: ci.settings.rounds });
+      }
+    } finally {
+      cases.close();
+    }
+  });
+  it("baseline/full.json is a full run in the same schema", () => {
+    const full = JSON.parse(readFileSync(join(dir, "full.json"), "utf8")) as BenchReport;
+    expect(full).toMatchObject({ schema: "ffi-kit-bench/1", mode: "full", injectedSlowdowns: {} });
+    expect(full.cases.length).toBeGreaterThan(40);
+  });
+});
