@@ -506,7 +506,8 @@ void TsfnFinalize(napi_env env, void* data, void* hint) {
 void EnvCleanup(void* arg) {
   Context* ctx = static_cast<Context*>(arg);
   ctx->cleanupHook = false;
-  ctx->Discard(ctx->batchCount);
+  // From 0: a terminated worker may have stopped in the middle of a batch; its unanswered producers are released.
+  ctx->Discard(0);
 }
 
 /** At process exit, native threads that still call get the zero value without touching any context. */
