@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { fn, t } from "@ffi-kit/bindgen";
 import { fuzzLibrary, signatureFromSchema } from "@ffi-kit/fuzz";
 import { greet } from "./fixtures/schemas.mjs";
-import { fixture } from "./support/planted.js";
+import { fixture } from "./support/fixtures.js";
 
 const library = fixture("planted");
 const seed = Number(process.env.FUZZ_SEED ?? (Date.now() | 0));

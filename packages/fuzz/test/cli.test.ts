@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { fixture } from "./support/planted.js";
+import { fixture } from "./support/fixtures.js";
 
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const library = fixture("planted");

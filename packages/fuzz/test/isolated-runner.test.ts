@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IsolatedRunner, formatProgress, fuzzLibrary } from "@ffi-kit/fuzz";
-import { fixture } from "./support/planted.js";
+import { fixture } from "./support/fixtures.js";
 
 const library = fixture("planted");
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dlopen } from "@ffi-kit/core";
 import * as memory from "@ffi-kit/memory";
 import { checkMemoryModel, type MemoryModelTarget } from "@ffi-kit/fuzz";
-import { fixture } from "./support/planted.js";
+import { fixture } from "./support/fixtures.js";
 
 const { symbols: ca } = dlopen(fixture("counting"), {
   fz_alloc: { args: ["u32"], returns: "ptr" },
