@@ -515,10 +515,28 @@ void CloseAllSlotsAtExit() {
   for (auto& s : gSlots) s.closed.store(1, std::memory_order_seq_cst);
 }
 
+// The functions the JS side calls while delivering never throw: a worker being terminated cannot take an exception
+// (node-addon-api would abort the process), so failures to create a result give `undefined`.
+Napi::Value Num(napi_env env, double v) {
+  napi_value r;
+  return napi_create_double(env, v, &r) == napi_ok ? Napi::Value(env, r) : Napi::Value();
+}
+Napi::Value Bool(napi_env env, bool v) {
+  napi_value r;
+  return napi_get_boolean(env, v, &r) == napi_ok ? Napi::Value(env, r) : Napi::Value();
+}
+bool ArgTrue(const Napi::CallbackInfo& info, size_t i) {
+  bool v = false;
+  return info.Length() > i && napi_get_value_bool(info.Env(), info[i], &v) == napi_ok && v;
+}
+bool ArgNumber(const Napi::CallbackInfo& info, size_t i, int64_t* out) {
+  return info.Length() > i && napi_get_value_int64(info.Env(), info[i], out) == napi_ok;
+}
+
 Context* ContextOf(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) return nullptr;
-  Handle* h = info[0].As<Napi::External<Handle>>().Data();
-  return h == nullptr ? nullptr : h->ctx;
+  void* data = nullptr;
+  if (info.Length() < 1 || napi_get_value_external(info.Env(), info[0], &data) != napi_ok || data == nullptr) return nullptr;
+  return static_cast<Handle*>(data)->ctx;
 }
 
 // create(argTypes: number[], returns: number, capacity: number, policy: number, pump: fn, pumpPtr: number, syncPtr: number)
@@ -690,72 +708,73 @@ Napi::Value Create(const Napi::CallbackInfo& info) {
 
 Napi::Value Drain(const Napi::CallbackInfo& info) {
   Context* ctx = ContextOf(info);
-  if (ctx == nullptr) return Napi::Number::New(info.Env(), -1);
-  bool maySleep = info.Length() < 2 || info[1].ToBoolean().Value();
-  return Napi::Number::New(info.Env(), static_cast<double>(ctx->Drain(maySleep)));
+  if (ctx == nullptr) return Num(info.Env(), -1);
+  return Num(info.Env(), static_cast<double>(ctx->Drain(ArgTrue(info, 1))));
 }
 
 Napi::Value ReplyJs(const Napi::CallbackInfo& info) {
   Context* ctx = ContextOf(info);
-  if (ctx != nullptr && info.Length() > 1 && info[1].IsNumber()) {
-    int64_t i = info[1].As<Napi::Number>().Int64Value();
-    if (i >= 0) ctx->ReplyTo(static_cast<size_t>(i));
-  }
-  return info.Env().Undefined();
+  int64_t i = -1;
+  if (ctx != nullptr && ArgNumber(info, 1, &i) && i >= 0) ctx->ReplyTo(static_cast<size_t>(i));
+  return Napi::Value();
 }
 
 // close(handle, discard, fromIndex)
 Napi::Value Close(const Napi::CallbackInfo& info) {
   Context* ctx = ContextOf(info);
-  if (ctx == nullptr || ctx->finished) return Napi::Boolean::New(info.Env(), true);
-  bool discard = info.Length() > 1 && info[1].ToBoolean().Value();
-  if (discard) {
-    int64_t from = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : 0;
+  if (ctx == nullptr || ctx->finished) return Bool(info.Env(), true);
+  if (ArgTrue(info, 1)) {
+    int64_t from = 0;
+    if (!ArgNumber(info, 2, &from)) from = 0;
     ctx->Discard(static_cast<size_t>(std::max<int64_t>(from, 0)));
   } else if (!ctx->closed) {
     ctx->StopAccepting();
   }
-  return Napi::Boolean::New(info.Env(), ctx->finished);
+  return Bool(info.Env(), ctx->finished);
 }
 
 // stats(handle, Float64Array(5)): dropped, failed, discarded, highWater, batches
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Context* ctx = ContextOf(info);
-  if (ctx == nullptr || info.Length() < 2 || !info[1].IsTypedArray()) return Napi::Boolean::New(info.Env(), false);
-  Napi::TypedArray ta = info[1].As<Napi::TypedArray>();
-  if (ta.TypedArrayType() != napi_float64_array || ta.ElementLength() < 6) return Napi::Boolean::New(info.Env(), false);
-  double* out = ta.As<Napi::Float64Array>().Data();
+  if (ctx == nullptr || info.Length() < 2) return Bool(info.Env(), false);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[1], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array || length < 6 || data == nullptr)
+    return Bool(info.Env(), false);
+  double* out = static_cast<double*>(data);
   out[0] = static_cast<double>(ctx->dropped.load(std::memory_order_relaxed));
   out[1] = static_cast<double>(ctx->failed.load(std::memory_order_relaxed));
   out[2] = static_cast<double>(ctx->discarded);
   out[3] = static_cast<double>(ctx->highWater);
   out[4] = static_cast<double>(ctx->batches);
   out[5] = ctx->cells == nullptr ? 0 : static_cast<double>(ctx->enqueuePos.load(std::memory_order_relaxed) - ctx->dequeuePos);
-  return Napi::Boolean::New(info.Env(), true);
+  return Bool(info.Env(), true);
 }
 
 // rejected(slot, generation): calls that found the slot closed, or -1 once the slot serves another callback
 Napi::Value Rejected(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return Napi::Number::New(env, -1);
-  int64_t slot = info[0].As<Napi::Number>().Int64Value();
-  int64_t generation = info[1].As<Napi::Number>().Int64Value();
-  if (slot < 0 || slot >= static_cast<int64_t>(kPoolSize)) return Napi::Number::New(env, -1);
+  int64_t slot = -1;
+  int64_t generation = -1;
+  if (!ArgNumber(info, 0, &slot) || !ArgNumber(info, 1, &generation)) return Num(env, -1);
+  if (slot < 0 || slot >= static_cast<int64_t>(kPoolSize)) return Num(env, -1);
   std::lock_guard<std::mutex> lock(gSlotMutex);
   const Slot& s = gSlots[slot];
-  if (s.generation != static_cast<uint32_t>(generation)) return Napi::Number::New(env, -1);
-  return Napi::Number::New(env, static_cast<double>(s.rejected.load(std::memory_order_relaxed)));
+  if (s.generation != static_cast<uint32_t>(generation)) return Num(env, -1);
+  return Num(env, static_cast<double>(s.rejected.load(std::memory_order_relaxed)));
 }
 
 Napi::Value SetRef(const Napi::CallbackInfo& info) {
   Context* ctx = ContextOf(info);
   if (ctx != nullptr && !ctx->finished) {
-    if (info.Length() > 1 && info[1].ToBoolean().Value())
+    if (ArgTrue(info, 1))
       napi_ref_threadsafe_function(info.Env(), ctx->tsfn);
     else
       napi_unref_threadsafe_function(info.Env(), ctx->tsfn);
   }
-  return info.Env().Undefined();
+  return Napi::Value();
 }
 
 }  // namespace
