@@ -12,6 +12,7 @@
  */
 import { describeReceived, invalidArgType } from "./errors.js";
 import { FFIType, typeNames } from "./ffi-type.js";
+import { checkEmptyView } from "./extension.js";
 
 const { isView } = ArrayBuffer;
 const { asIntN, asUintN } = BigInt;
@@ -108,6 +109,15 @@ function floatConverter(type: number, site: Site): SlowConverter {
   };
 }
 
+/** True for a view with no bytes, detached ones included (a detached DataView throws on `byteLength`). */
+function emptyOrDetached(v: ArrayBufferView | ArrayBuffer): boolean {
+  try {
+    return v.byteLength === 0;
+  } catch {
+    return true;
+  }
+}
+
 /** Converts any accepted pointer value to what koffi takes for `void *`. */
 export function pointerConverter(type: number, site: Site, acceptString: boolean): SlowConverter {
   return (v) => {
@@ -126,6 +136,7 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
         if (v === null) return null;
         if (isView(v) || v instanceof ArrayBuffer) {
           if (type === FFIType.function) break;
+          if (emptyOrDetached(v)) checkEmptyView(v, site);
           return v;
         }
         if (v instanceof SharedArrayBuffer) {
@@ -149,7 +160,10 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
 function bufferConverter(site: Site): SlowConverter {
   return (v) => {
     if (typeof v === "object" && v !== null) {
-      if (isView(v) || v instanceof ArrayBuffer) return v;
+      if (isView(v) || v instanceof ArrayBuffer) {
+        if (emptyOrDetached(v)) checkEmptyView(v, site);
+        return v;
+      }
       if (v instanceof SharedArrayBuffer) return new Uint8Array(v);
     }
     throw cannotConvert(v, FFIType.buffer, site, "a TypedArray, DataView or ArrayBuffer");
@@ -240,11 +254,12 @@ export function planArgument(type: number, site: Site): ArgPlan {
       return {
         koffiType,
         fast: (v, s) =>
-          `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${s}(${v})) : $isView(${v}) ? ${v} : ${s}(${v}))`,
+          // Non-empty TypedArrays go straight to koffi; empty or detached views (and DataViews) are checked first.
+          `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${s}(${v})) : $isView(${v}) && ${v}.length > 0 ? ${v} : ${s}(${v}))`,
         slow: pointerConverter(type, site, type === FFIType.cstring),
       };
     case FFIType.buffer:
-      return { koffiType, fast: (v, s) => `($isView(${v}) ? ${v} : ${s}(${v}))`, slow: bufferConverter(site) };
+      return { koffiType, fast: (v, s) => `($isView(${v}) && ${v}.length > 0 ? ${v} : ${s}(${v}))`, slow: bufferConverter(site) };
     default:
       throw new Error(`planArgument: no plan for type ${type}`);
   }

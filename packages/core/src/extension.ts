@@ -2,7 +2,7 @@
  * The seam through which @ffi-kit/memory and @ffi-kit/callbacks extend core. Core never imports them: each
  * registers itself here when imported, and core, without it, throws an error naming the package to import.
  */
-import { FFIError } from "./errors.js";
+import { FFIError, withCode } from "./errors.js";
 
 /** Creates an ArrayBuffer over native memory whose deallocator runs exactly once when it is collected. */
 export interface DeallocatorProvider {
@@ -32,14 +32,22 @@ export interface ThreadsafeCallbackFactory {
   create(fn: (...args: unknown[]) => unknown, signature: CallbackSignature): ThreadsafeCallbackHandle | undefined;
 }
 
+/**
+ * Inspects an empty view (zero length: possibly detached, e.g. freed by @ffi-kit/memory) before core passes it to
+ * native code or takes its address, and throws if it must not be used. Returns normally otherwise.
+ */
+export type ViewCheck = (view: ArrayBufferView | ArrayBufferLike, site: string) => void;
+
 /** What an extension package can provide. */
 export interface Extension {
   readonly name: string;
   readonly deallocator?: DeallocatorProvider;
   readonly threadsafeCallbacks?: ThreadsafeCallbackFactory;
+  readonly checkView?: ViewCheck;
 }
 
 let deallocatorProvider: DeallocatorProvider | undefined;
+const viewChecks: ViewCheck[] = [];
 let threadsafeFactory: ThreadsafeCallbackFactory | undefined;
 
 /**
@@ -49,6 +57,33 @@ let threadsafeFactory: ThreadsafeCallbackFactory | undefined;
 export function registerExtension(extension: Extension): void {
   if (extension.deallocator) deallocatorProvider = extension.deallocator;
   if (extension.threadsafeCallbacks) threadsafeFactory = extension.threadsafeCallbacks;
+  if (extension.checkView && !viewChecks.includes(extension.checkView)) viewChecks.push(extension.checkView);
+}
+
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer) return false;
+  try {
+    new Uint8Array(buffer, 0, 0); // throws TypeError on a detached buffer
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Called by core for an empty view on its way to native code (a pointer argument, `ptr()`): extensions may refuse
+ * it with their own error (@ffi-kit/memory: `ERR_FFI_USE_AFTER_FREE`), and a detached buffer is always refused,
+ * since its memory is gone and koffi would pass NULL.
+ */
+export function checkEmptyView(view: ArrayBufferView | ArrayBufferLike, site: string): void {
+  for (const check of viewChecks) check(view, site);
+  const buffer = ArrayBuffer.isView(view) ? view.buffer : view;
+  if (isDetached(buffer)) {
+    throw withCode(
+      new TypeError(`${site}: the view's ArrayBuffer is detached (transferred or freed); its memory cannot be passed to native code`),
+      "ERR_INVALID_ARG_VALUE",
+    );
+  }
 }
 
 /** The registered deallocator provider, or an error that says which package to import. */

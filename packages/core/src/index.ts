@@ -25,6 +25,7 @@ export {
   type ThreadsafeCallbackFactory,
   type ThreadsafeCallbackHandle,
   type CallbackSignature,
+  type ViewCheck,
 } from "./extension.js";
 export type {
   Pointer,

@@ -1,5 +1,6 @@
 import { koffi } from "./koffi-engine.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { checkEmptyView } from "./extension.js";
 import type { Pointer, TypedArray } from "./types.js";
 
 /** Addresses below this are never valid memory: reading them would crash the process. */
@@ -36,7 +37,13 @@ const { isView } = ArrayBuffer;
 const { trunc } = Math;
 
 function viewByteLength(view: unknown): number {
-  if (isView(view)) return view.byteLength;
+  if (isView(view)) {
+    try {
+      return view.byteLength;
+    } catch {
+      return 0; // a detached DataView throws here; checkEmptyView says what happened
+    }
+  }
   if (view instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && view instanceof SharedArrayBuffer)) {
     return view.byteLength;
   }
@@ -48,6 +55,7 @@ function viewByteLength(view: unknown): number {
 function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
   const length = viewByteLength(view);
   if (length === 0) {
+    checkEmptyView(view as ArrayBufferView, "ptr()");
     throw invalidArgType("ArrayBufferView must have a length > 0. A pointer to empty memory doesn't work");
   }
   let base = AddressStamp.read(view as object);

@@ -52,10 +52,27 @@ describe("ptr(view, byteOffset?)", () => {
     const detached = new Uint8Array(16);
     ptr(detached); // cached first: the cache must not outlive the memory
     structuredClone(detached.buffer, { transfer: [detached.buffer] });
-    expect(() => ptr(detached)).toThrow(/length > 0/);
+    expect(() => ptr(detached)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: expect.stringContaining("detached") }));
     const bytes = new Uint8Array(8);
     for (const off of [-1, 9, 1.5, "1", NaN]) expect(() => ptr(bytes, off as never)).toThrow(err);
     expect(ptr(bytes, 8)).toBe(ptr(bytes) + 8);
+  });
+});
+
+describe("views passed as pointer arguments", () => {
+  it("a detached view never reaches C (koffi would pass NULL): TypeError ERR_INVALID_ARG_VALUE", () => {
+    for (const make of [() => new Uint8Array(8), () => new DataView(new ArrayBuffer(8)), () => new ArrayBuffer(8), () => new Float64Array(2).subarray(1)]) {
+      const view = make();
+      expect(s.pointer_value(view)).toBeGreaterThan(4096n);
+      const buffer = ArrayBuffer.isView(view) ? view.buffer : view;
+      structuredClone(buffer, { transfer: [buffer] });
+      expect(() => s.first_byte(view)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: expect.stringContaining("first_byte(): argument 1") }));
+      expect(() => s.sum_buf(view as Uint8Array, 0)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }));
+    }
+  });
+  it("an empty but live view is passed as it is", () => {
+    expect(typeof s.pointer_value(new Uint8Array(0))).toBe("bigint");
+    expect(s.sum_buf(new Uint8Array(0), 0)).toBe(0);
   });
 });
 

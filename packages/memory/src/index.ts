@@ -13,6 +13,7 @@ import { registerExtension } from "@ffi-kit/core";
 import { releaseAllAtExit, tracking } from "./allocation.js";
 import { deallocatorProvider } from "./native-deallocator.js";
 import { exitReport } from "./leak-tracking.js";
+import { isFreed, isOwned, liveAllocation } from "./owned.js";
 
 export { own, dispose, isOwned, isFreed, addressOf } from "./owned.js";
 export type { FreeFunction, OwnOptions, OwnedView, ViewKind, ViewConstructor } from "./owned.js";
@@ -32,7 +33,15 @@ export {
 export { setBufferMode, bufferMode, externalBuffersAllowed, type BufferMode } from "./buffer-mode.js";
 export type { NativeDeallocatorStats } from "./native-addon.js";
 
-registerExtension({ name: "@ffi-kit/memory", deallocator: deallocatorProvider });
+// Core asks before an empty (freed = detached) view reaches native code or ptr(): a freed owned view is refused
+// with ERR_FFI_USE_AFTER_FREE instead of reaching C as NULL.
+registerExtension({
+  name: "@ffi-kit/memory",
+  deallocator: deallocatorProvider,
+  checkView(view, site) {
+    if (isOwned(view) && isFreed(view)) liveAllocation(view, site);
+  },
+});
 
 const trackFromEnv = process.env.FFI_KIT_TRACK_LEAKS;
 if (trackFromEnv !== undefined && trackFromEnv !== "" && trackFromEnv !== "0") tracking.enabled = true;

@@ -182,7 +182,7 @@ describe("use after free", () => {
       expect((error as FFIError).code).toBe("ERR_FFI_USE_AFTER_FREE");
       expect((error as FFIError).message).toMatch(/\(8 bytes at 0x[0-9a-f]+\) was already freed/);
     }
-    expect(() => ptr(bytes)).toThrow(TypeError); // core refuses a detached view: no dangling address
+    expect(() => ptr(bytes)).toThrow(expect.objectContaining({ code: "ERR_FFI_USE_AFTER_FREE" })); // no dangling address
   });
 
   it("readOwned reads every width little-endian and checks bounds", () => {
@@ -269,5 +269,20 @@ describe("bad input never reaches native code and adopts nothing", () => {
     expect(() => addressOf(bytes, 9)).toThrow(expect.objectContaining({ code: "ERR_OUT_OF_RANGE" }));
     expect(() => addressOf(bytes, "1" as never)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE" }));
     dispose(bytes);
+  });
+});
+
+describe("a freed owned view handed back to native code", () => {
+  it("is refused with ERR_FFI_USE_AFTER_FREE as a pointer argument and by ptr(), instead of reaching C as NULL", () => {
+    const [p] = alloc(16);
+    const bytes = own(p, 16, ca.ca_free);
+    expect(ca.ca_peek(bytes)).toBe(ca.ca_peek(p));
+    dispose(bytes);
+    expect(() => ca.ca_peek(bytes)).toThrow(FFIError);
+    expect(() => ca.ca_peek(bytes)).toThrow(expect.objectContaining({ code: "ERR_FFI_USE_AFTER_FREE", message: expect.stringContaining("ca_peek(): argument 1") }));
+    expect(() => ptr(bytes)).toThrow(expect.objectContaining({ code: "ERR_FFI_USE_AFTER_FREE" }));
+    const dv = own(ca.ca_alloc(8), 8, ca.ca_free, { as: DataView });
+    dispose(dv);
+    expect(() => ca.ca_peek(dv)).toThrow(expect.objectContaining({ code: "ERR_FFI_USE_AFTER_FREE" }));
   });
 });
