@@ -253,16 +253,19 @@ function collector(): () => void {
  */
 export function memoryCommands(options: { frees: number; maxCommands?: number; maxSize?: number; replayPath?: string }): fc.Arbitrary<Iterable<Command>> {
   const slot = fc.nat(1000);
+  const alloc = fc.tuple(fc.integer({ min: 1, max: options.maxSize ?? 256 }), fc.nat(Math.max(0, options.frees - 1)), fc.nat(255)).map(([s, f, p]) => new Alloc(s, f, p));
   return fc.commands(
     [
-      fc.tuple(fc.integer({ min: 1, max: options.maxSize ?? 256 }), fc.nat(Math.max(0, options.frees - 1)), fc.nat(255)).map(([s, f, p]) => new Alloc(s, f, p)),
+      // Listed twice: allocations are a quarter of the commands, so sequences hold several live views at once.
+      alloc,
+      alloc,
       fc.tuple(slot, fc.nat(1000)).map(([i, at]) => new Read(i, at)),
       slot.map((i) => new AddressOf(i)),
       slot.map((i) => new Dispose(i)),
       slot.map((i) => new Drop(i)),
       fc.constant(new Collect()),
     ],
-    { maxCommands: options.maxCommands ?? 40, ...(options.replayPath !== undefined ? { replayPath: options.replayPath } : {}) },
+    { maxCommands: options.maxCommands ?? 40, size: "max", ...(options.replayPath !== undefined ? { replayPath: options.replayPath } : {}) },
   );
 }
 

@@ -29,14 +29,14 @@ describe("memory model (fc.commands) over @ffi-kit/memory", () => {
       frees: [(address: number) => ca.fz_free(address), ca.fz_free, ca.fz_dealloc.ptr],
     };
     const before = memory.memoryStats();
-    const report = await checkMemoryModel({ target, memory, numRuns: 25, seed });
+    const report = await checkMemoryModel({ target, memory, numRuns: 60, seed });
     const after = memory.memoryStats();
     // Both ways of freeing were exercised: explicit dispose and collection of dropped views.
     expect(after.freedByDispose).toBeGreaterThan(before.freedByDispose);
     expect(after.freedByGC).toBeGreaterThan(before.freedByGC);
     expect(report.message ?? "", `seed ${report.seed} path ${report.path}: ${report.counterexample}`).toBe("");
     expect(report.ok).toBe(true);
-    expect(report.runs).toBe(25);
+    expect(report.runs).toBe(60);
     expect(counting.badFrees()).toBe(0);
   });
 
