@@ -248,9 +248,15 @@ export function planArgument(type: number, site: Site): ArgPlan {
       return { koffiType, fast: (v, s) => `(typeof ${v} === "number" ? ${v} : ${s}(${v}))`, slow: floatConverter(type, site) };
     case FFIType.bool:
       return { koffiType, fast: (v) => `!!${v}`, slow: null };
+    case FFIType.function:
+      // Only numbers skip the slow path: a view is not a function pointer (the slow path refuses it).
+      return {
+        koffiType,
+        fast: (v, s) => `(typeof ${v} === "number" && ${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${s}(${v}))`,
+        slow: pointerConverter(type, site, false),
+      };
     case FFIType.ptr:
     case FFIType.cstring:
-    case FFIType.function:
       return {
         koffiType,
         fast: (v, s) =>
@@ -292,11 +298,18 @@ export function returnExpression(type: number, r: string, cstring: string): stri
  * signed values (2^64-1 arrives as -1): those are reinterpreted.
  */
 export function callbackArgumentExpression(type: number, a: string, cstring: string): string {
+  // koffi hands unsigned 64-bit and pointer callback arguments over as signed values: reinterpret negatives.
   switch (type) {
     case FFIType.u64:
       return `(${a} < 0 ? $asUintN(64, $BigInt(${a})) : typeof ${a} === "bigint" ? ${a} : $BigInt(${a}))`;
     case FFIType.u64_fast:
       return `(${a} < 0 ? $asUintN(64, $BigInt(${a})) : ${returnExpression(type, a, cstring)})`;
+    case FFIType.ptr:
+    case FFIType.function:
+      // Addresses from 2^63 up arrive negative (koffi reads uintptr_t callback arguments as signed).
+      return `(${a} < 0 ? $asUintN(64, $BigInt(${a})) : ${returnExpression(type, a, cstring)})`;
+    case FFIType.cstring:
+      return `(${a} < 0 ? new ${cstring}($asUintN(64, $BigInt(${a}))) : ${returnExpression(type, a, cstring)})`;
     default:
       return returnExpression(type, a, cstring);
   }

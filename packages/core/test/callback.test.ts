@@ -22,6 +22,7 @@ const lib = dlopen(fixture("ffi"), {
   cb_identity_bool: { args: ["function"], returns: "bool" },
   cb_identity_ptr: { args: ["function"], returns: "ptr" },
   cb_roundtrip_size_t: { args: ["function", "usize"], returns: "usize" },
+  cb_roundtrip_ptr: { args: ["function", "ptr"], returns: "ptr" },
   cb_roundtrip_int64_t: { args: ["function", "i64_fast"], returns: "i64_fast" },
   cb_roundtrip_uint64_t: { args: ["function", "u64_fast"], returns: "u64_fast" },
 });
@@ -85,6 +86,19 @@ describe("JSCallback", () => {
     expect(s.cb_roundtrip_uint64_t(idu, 2n ** 64n - 1n)).toBe(2n ** 64n - 1n);
     using ids = new JSCallback((x: bigint) => x + 1n, { args: ["usize"], returns: "usize" });
     expect(s.cb_roundtrip_size_t(ids, 41)).toBe(42n);
+  });
+
+  it("pointer arguments from 2^53 up arrive as unsigned bigints (found by @ffi-kit/fuzz: 2^63 arrived negative)", () => {
+    const seen: unknown[] = [];
+    using cb = new JSCallback((p: unknown) => (seen.push(p), p), { args: ["ptr"], returns: "ptr" });
+    for (const p of [2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, 123456]) expect(s.cb_roundtrip_ptr(cb, p)).toBe(p);
+    expect(seen).toEqual([2n ** 53n, 2n ** 63n, 2n ** 64n - 1n, 123456]);
+  });
+
+  it("a view is not a function pointer (found by @ffi-kit/fuzz: the fast path let TypedArrays through)", () => {
+    for (const v of [new Uint8Array(8), new DataView(new ArrayBuffer(8)), new ArrayBuffer(8)]) {
+      expect(() => s.call_cb_n(v as never, 1)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" }));
+    }
   });
 
   it("callbacks may call back into C (re-entrancy)", () => {
