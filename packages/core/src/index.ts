@@ -29,6 +29,7 @@ export {
 } from "./extension.js";
 export type {
   Pointer,
+  NativeHandle,
   TypedArray,
   FFIFunction,
   ConvertFn,

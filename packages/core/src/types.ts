@@ -19,6 +19,14 @@ export type TypedArray =
   | BigInt64Array
   | BigUint64Array;
 
+/**
+ * An object that stands for a native function or address through its `ptr` (a `JSCallback`, a `ThreadsafeCallback`
+ * of @ffi-kit/callbacks...). Core accepts the kinds registered with it at runtime.
+ */
+export interface NativeHandle {
+  readonly ptr: Pointer | number | null;
+}
+
 /** What each type accepts as a JavaScript argument. */
 export interface FFITypeToArgsType {
   0: number;
@@ -38,7 +46,7 @@ export interface FFITypeToArgsType {
   14: string | TypedArray | DataView | ArrayBufferLike | Pointer | number | bigint | CString | null | undefined;
   15: number | bigint;
   16: number | bigint;
-  17: JSCallback | Pointer | number | bigint | null;
+  17: JSCallback | NativeHandle | Pointer | number | bigint | null;
   18: never;
   19: never;
   20: TypedArray | DataView | ArrayBufferLike;

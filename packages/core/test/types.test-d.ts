@@ -30,6 +30,9 @@ describe("dlopen typing", () => {
     expectTypeOf(lib.symbols.add.ptr).toEqualTypeOf<Pointer>();
     expectTypeOf<JSCallback>().toMatchTypeOf<Parameters<typeof lib.symbols.withCb>[0]>();
     expectTypeOf<null>().toMatchTypeOf<Parameters<typeof lib.symbols.withCb>[0]>();
+    expectTypeOf<{ readonly ptr: number | null }>().toMatchTypeOf<Parameters<typeof lib.symbols.withCb>[0]>();
+    // @ts-expect-error a view is not a function pointer
+    lib.symbols.withCb(new Uint8Array(1));
     // @ts-expect-error a string is not an i32
     lib.symbols.add("1", 2);
     // @ts-expect-error unknown symbol
