@@ -1,7 +1,7 @@
 /** Paths of the suite's native parts: the C library (test/fixtures/bench.c) and the N-API floor addon. */
-import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { loadNativeAddon } from "@ffi-kit/core/internal";
 
 /** The package folder (this file lives in dist/ or src/). */
 export const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -31,16 +31,7 @@ export function requireBuilt(): void {
   }
 }
 
-/** Loads build/Release/ffi_kit_bench_floor.node; one clear error with the underlying cause if it is missing. */
+/** Loads build/Release/ffi_kit_bench_floor.node; one clear error (ERR_FFI_ADDON_MISSING) with the cause if it is missing. */
 export function loadFloorAddon(): FloorAddon {
-  const require = createRequire(import.meta.url);
-  const file = fileURLToPath(new URL("../build/Release/ffi_kit_bench_floor.node", import.meta.url));
-  try {
-    return require(file) as FloorAddon;
-  } catch (cause) {
-    throw Object.assign(
-      new Error(`@ffi-kit/bench: could not load the N-API floor addon ${file}; build the package (node ../../scripts/build-addon.mjs): ${String(cause)}`, { cause }),
-      { code: "ERR_FFI_BENCH_ADDON" },
-    );
-  }
+  return loadNativeAddon<FloorAddon>("@ffi-kit/bench", new URL("../build/Release/ffi_kit_bench_floor.node", import.meta.url));
 }

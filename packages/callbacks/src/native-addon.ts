@@ -2,9 +2,7 @@
  * Loads the package's node-addon-api addon (build/Release/ffi_kit_callbacks.node). A missing or broken addon throws
  * one clear error that carries the underlying cause.
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { FFIError } from "@ffi-kit/core";
+import { loadNativeAddon } from "@ffi-kit/core/internal";
 
 /** Opaque handle of one native callback context. */
 export type NativeHandle = object & { readonly __nativeHandle: unique symbol };
@@ -44,21 +42,5 @@ export interface NativeCallbacks {
   readonly maxArgs: number;
 }
 
-const addonPath = fileURLToPath(new URL("../build/Release/ffi_kit_callbacks.node", import.meta.url));
-
-function load(): NativeCallbacks {
-  try {
-    return createRequire(import.meta.url)(addonPath) as NativeCallbacks;
-  } catch (cause) {
-    throw new FFIError(
-      "ERR_FFI_ADDON_MISSING",
-      `@ffi-kit/callbacks: cannot load its native addon at ${addonPath} (build it with \`npm run build\` in @ffi-kit/callbacks): ${
-        (cause as Error)?.message ?? String(cause)
-      }`,
-      { cause },
-    );
-  }
-}
-
 /** The loaded addon. */
-export const native: NativeCallbacks = load();
+export const native: NativeCallbacks = loadNativeAddon<NativeCallbacks>("@ffi-kit/callbacks", new URL("../build/Release/ffi_kit_callbacks.node", import.meta.url));

@@ -32,3 +32,4 @@ export { typeNames } from "./ffi-type.js";
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
 export { openLibrary, unloadWhenSafe } from "./dlopen.js";
 export { libraryPathArgument, alternativePaths } from "./library-path.js";
+export { loadNativeAddon } from "./native-addon.js";

@@ -2,9 +2,7 @@
  * Loads the package's node-addon-api addon (build/Release/ffi_kit_memory.node). A missing or broken addon throws
  * one clear error that carries the underlying cause.
  */
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
-import { FFIError } from "@ffi-kit/core";
+import { loadNativeAddon } from "@ffi-kit/core/internal";
 
 /** The addon's functions (see native/memory.cc). Pointers are numbers or bigints validated by the caller. */
 export interface NativeMemory {
@@ -46,21 +44,5 @@ export interface NativeDeallocatorStats {
   readonly bytesLive: number;
 }
 
-const addonPath = fileURLToPath(new URL("../build/Release/ffi_kit_memory.node", import.meta.url));
-
-function load(): NativeMemory {
-  try {
-    return createRequire(import.meta.url)(addonPath) as NativeMemory;
-  } catch (cause) {
-    throw new FFIError(
-      "ERR_FFI_ADDON_MISSING",
-      `@ffi-kit/memory: cannot load its native addon at ${addonPath} (build it with \`npm run build\` in @ffi-kit/memory): ${
-        (cause as Error)?.message ?? String(cause)
-      }`,
-      { cause },
-    );
-  }
-}
-
 /** The loaded addon. */
-export const native: NativeMemory = load();
+export const native: NativeMemory = loadNativeAddon<NativeMemory>("@ffi-kit/memory", new URL("../build/Release/ffi_kit_memory.node", import.meta.url));
