@@ -28,19 +28,22 @@ function contextPointer(value: unknown, site: string): number | bigint | null {
   throw invalidArgType(`${site}: deallocatorContext must be a pointer (a number or bigint) or null. Received ${describeReceived(value)}`);
 }
 
-function externalBuffer(site: string, args: IArguments | unknown[]): ArrayBuffer {
-  const [p, byteOffset, byteLength] = args as unknown[];
+function externalBuffer(
+  site: string,
+  p: unknown,
+  byteOffset: unknown,
+  byteLength: unknown,
+  deallocatorContext: unknown,
+  deallocator: unknown,
+): ArrayBuffer {
   const address = checkedAddress(p, byteOffset, site);
   const length = checkedLength(byteLength, address, site);
-  if (args.length >= 4) {
-    // bun:ffi: with four arguments the fourth is the deallocator; with five, (context, deallocator).
-    const fourArgs = args.length === 4 || args[4] === undefined;
-    const dealloc = fourArgs ? args[3] : args[4];
-    if (dealloc !== undefined && dealloc !== null) {
-      const provider = requireDeallocatorProvider(site);
-      const context = fourArgs ? null : contextPointer(args[3], site);
-      return provider.externalArrayBuffer(address, length, context, deallocatorPointer(dealloc, site));
-    }
+  // bun:ffi: with four arguments the fourth is the deallocator; with five, (context, deallocator).
+  const dealloc = deallocator === undefined ? deallocatorContext : deallocator;
+  if (dealloc !== undefined && dealloc !== null) {
+    const provider = requireDeallocatorProvider(site);
+    const context = deallocator === undefined ? null : contextPointer(deallocatorContext, site);
+    return provider.externalArrayBuffer(address, length, context, deallocatorPointer(dealloc, site));
   }
   if (length === 0) return new ArrayBuffer(0);
   return koffi.view(address, length);
@@ -61,8 +64,7 @@ export function toArrayBuffer(
   deallocatorContext?: Pointer | number | bigint | null,
   deallocator?: Pointer | number | bigint | null,
 ): ArrayBuffer {
-  // eslint-disable-next-line prefer-rest-params
-  return externalBuffer("toArrayBuffer()", arguments);
+  return externalBuffer("toArrayBuffer()", ptr, byteOffset, byteLength, deallocatorContext, deallocator);
 }
 
 /**
@@ -78,7 +80,6 @@ export function toBuffer(
   deallocatorContext?: Pointer | number | bigint | null,
   deallocator?: Pointer | number | bigint | null,
 ): Buffer {
-  // eslint-disable-next-line prefer-rest-params
-  const ab = externalBuffer("toBuffer()", arguments);
+  const ab = externalBuffer("toBuffer()", ptr, byteOffset, byteLength, deallocatorContext, deallocator);
   return Buffer.from(ab, 0, ab.byteLength);
 }
