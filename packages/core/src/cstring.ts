@@ -7,6 +7,8 @@ import type { Pointer } from "./types.js";
 
 const { trunc } = Math;
 const EMPTY = new ArrayBuffer(0);
+/** `arrayBuffer` views, made on first use (most CStrings never need one, so construction stays cheap). */
+const arrayBuffers = new WeakMap<CString, ArrayBuffer>();
 
 /**
  * A NUL-terminated UTF-8 string read from native memory. It extends `String`: the text is decoded and copied,
@@ -25,12 +27,10 @@ export class CString extends String {
   readonly byteOffset: number | undefined;
   /** The length given to the constructor, if any. */
   readonly byteLength: number | undefined;
-  #arrayBuffer: ArrayBuffer | undefined;
 
   constructor(ptr: Pointer | number | bigint | null, byteOffset?: number, byteLength?: number) {
     if (ptr === 0 || ptr === null || ptr === undefined || ptr === 0n) {
       super("");
-      this.#arrayBuffer = EMPTY;
       this.ptr = 0 as Pointer;
       this.byteOffset = byteOffset;
       this.byteLength = byteLength;
@@ -44,20 +44,21 @@ export class CString extends String {
       if (byteLength < 0) throw outOfRange(`new CString(): byteLength must be >= 0. Received ${byteLength}`);
     }
     super(byteLength === 0 ? "" : decodeUtf8(address, byteLength));
-    if (byteLength === 0) this.#arrayBuffer = EMPTY;
     this.ptr = (typeof ptr === "bigint" ? Number(ptr) : ptr) as Pointer;
     this.byteOffset = byteOffset;
     this.byteLength = byteLength;
   }
 
-  /** Zero-copy view of the original bytes (not including the NUL). */
+  /** Zero-copy view of the original bytes (not including the NUL), made on first use. */
   get arrayBuffer(): ArrayBuffer {
-    if (this.#arrayBuffer === undefined) {
+    let ab = arrayBuffers.get(this);
+    if (ab === undefined) {
       const address = this.ptr + (this.byteOffset ?? 0);
-      const length = this.byteLength ?? strlen(address);
-      this.#arrayBuffer = length === 0 ? EMPTY : koffi.view(address, length);
+      const length = this.ptr === 0 ? 0 : (this.byteLength ?? strlen(address));
+      ab = length === 0 ? EMPTY : koffi.view(address, length);
+      arrayBuffers.set(this, ab);
     }
-    return this.#arrayBuffer;
+    return ab;
   }
 
   /** Prints the text itself, as `console.log` does for a CString in Bun. */
