@@ -33,3 +33,4 @@ export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode
 export { openLibrary, unloadWhenSafe } from "./dlopen.js";
 export { libraryPathArgument, alternativePaths } from "./library-path.js";
 export { loadNativeAddon } from "./native-addon.js";
+export { privateSlot, type PrivateSlot } from "./private-slot.js";

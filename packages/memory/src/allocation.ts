@@ -3,6 +3,7 @@
  * live allocations, found from its ArrayBuffer through a private field, and released exactly once whichever of
  * dispose, garbage collection or process exit comes first.
  */
+import { privateSlot } from "@ffi-kit/core/internal";
 import { native } from "./native-addon.js";
 
 /** How an allocation is freed. */
@@ -94,26 +95,13 @@ function unlink(record: Allocation): void {
   counters.bytesLive -= record.byteLength;
 }
 
-// ---- finding the record of a buffer: a private field installed on the ArrayBuffer ("return override") ----
+// ---- finding the record of a buffer: a private field installed on the ArrayBuffer (core's privateSlot) ----
 
-const ReturnTarget = function ReturnTarget(target: object) {
-  return target;
-} as unknown as new (target: object) => object;
-
-class Stamp extends ReturnTarget {
-  #record: Allocation;
-  constructor(target: object, record: Allocation) {
-    super(target);
-    this.#record = record;
-  }
-  static get(target: object): Allocation | undefined {
-    return #record in target ? (target as Stamp).#record : undefined;
-  }
-}
+const records = privateSlot<Allocation>();
 
 /** Marks `buffer` as owned by `record`. */
 export function stamp(buffer: ArrayBuffer, record: Allocation): void {
-  new Stamp(buffer, record);
+  records.write(buffer, record);
 }
 
 const { isView } = ArrayBuffer;
@@ -121,8 +109,8 @@ const { isView } = ArrayBuffer;
 /** The record behind an owned ArrayBuffer, TypedArray, DataView or Buffer; undefined if not ours. */
 export function allocationOf(view: unknown): Allocation | undefined {
   if (typeof view !== "object" || view === null) return undefined;
-  if (isView(view)) return Stamp.get(view.buffer);
-  return Stamp.get(view);
+  if (isView(view)) return records.read(view.buffer);
+  return records.read(view);
 }
 
 /** The ArrayBuffer behind a view (the view itself if it is one). */
