@@ -77,6 +77,42 @@ describe("the seed's examples", () => {
     lib.close();
   });
 
+  it("a C++ library: the documentation's extern \"C\" add, a std::string returned as a C string, C++ exceptions kept inside", () => {
+    const lib = dlopen(fileURLToPath(new URL("./fixtures/build/libcxx.so", import.meta.url)), {
+      add: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      cxx_greet: { args: ["cstring"], returns: "cstring" },
+      cxx_div: { args: ["i32", "i32"], returns: "i32" },
+    });
+    expect(lib.symbols.add(1, 2)).toBe(3);
+    expect(String(lib.symbols.cxx_greet("Node"))).toBe("hello, Node from C++");
+    expect(lib.symbols.cxx_div(7, 2)).toBe(3);
+    expect(lib.symbols.cxx_div(7, 0)).toBe(-(2 ** 31));
+    lib.close();
+  });
+
+  it("memory management with a FinalizationRegistry, as the documentation shows it (freed after collection)", () => {
+    const script = `
+      import { dlopen, suffix, toArrayBuffer } from "@ffi-kit/core";
+      const lib = dlopen(\`libc.\${suffix}\`, { malloc: { args: ["usize"], returns: "ptr" }, free: { args: ["ptr"], returns: "void" } });
+      const freed = [];
+      const registry = new FinalizationRegistry((ptr) => { lib.symbols.free(ptr); freed.push(ptr); });
+      let allocatedPtr;
+      (() => {
+        allocatedPtr = lib.symbols.malloc(64);
+        const buffer = new Uint8Array(toArrayBuffer(allocatedPtr, 0, 64));
+        buffer.fill(7);
+        registry.register(buffer, allocatedPtr);
+      })();
+      for (let i = 0; i < 50 && freed.length === 0; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 2)); }
+      console.log(JSON.stringify({ freedTheAllocation: freed.length === 1 && freed[0] === allocatedPtr }));
+    `;
+    const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+    });
+    expect(JSON.parse(out)).toEqual({ freedTheAllocation: true });
+  });
+
   it("the demo script (README's main job) runs every example end to end", () => {
     const out = execFileSync(process.execPath, [fileURLToPath(new URL("../examples/seed-demo.mjs", import.meta.url))], { encoding: "utf8" });
     expect(out).toMatch(/sqlite3_libversion\(\): 3\.\d+/);
