@@ -1,5 +1,6 @@
 import { koffi, pointerTo, prototype } from "./koffi-engine.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { callbackActivity } from "./callback-activity.js";
 import { FFIType } from "./ffi-type.js";
 import { koffiTypesForCallback, resolveSignature, type Signature } from "./declaration.js";
 import { callbackArgumentExpression, generatedCodeBuiltins, planArgument, registerAddressCarrier, zeroValue, type SlowConverter } from "./conversion.js";
@@ -8,8 +9,7 @@ import { threadsafeCallbackFactory } from "./extension.js";
 import type { FFITypeOrString } from "./ffi-type.js";
 import type { JSCallbackOptions, Pointer } from "./types.js";
 
-/** How many JS callbacks are running right now (native code is on the stack below them). */
-export const callbackActivity = { depth: 0 };
+export { callbackActivity } from "./callback-activity.js";
 
 /** koffi's hard limit on callbacks registered at once. */
 const KOFFI_MAX_CALLBACKS = 8192;
@@ -87,7 +87,8 @@ export function invokerSource(sig: Signature): string {
     sig.returns === FFIType.void
       ? `    ${call};\n`
       : `    const r = ${call};\n    return ${planArgument(returnPlanType(sig.returns), "").fast("r", "S")};\n`;
-  return `function invoke(${params.join(", ")}) {\n  D.depth++;\n  try {\n${result}  } finally {\n    D.depth--;\n  }\n}`;
+  // An exception never reaches koffi (it would give C an uninitialised result): C gets Z, the zero value.
+  return `function invoke(${params.join(", ")}) {\n  D.depth++;\n  try {\n${result}  } catch (e) {\n    D.fail(e);\n    return Z;\n  } finally {\n    D.depth--;\n  }\n}`;
 }
 
 /**
@@ -103,11 +104,12 @@ function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (.
     sig.returns === FFIType.void
       ? (v) => v
       : (planArgument(returnPlanType(sig.returns), "JSCallback return value").slow ?? ((v) => v));
-  return new Function("FN", "D", "CString", "S", ...Object.keys(generatedCodeBuiltins), `"use strict";\nreturn ${invokerSource(sig)};`)(
+  return new Function("FN", "D", "CString", "S", "Z", ...Object.keys(generatedCodeBuiltins), `"use strict";\nreturn ${invokerSource(sig)};`)(
     fn,
     callbackActivity,
     CString,
     slow,
+    zeroValue(sig.returns),
     ...Object.values(generatedCodeBuiltins),
   );
 }

@@ -2,6 +2,7 @@ import { FFIType, resolveType, typeNames } from "./ffi-type.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
 import { generatedCodeBuiltins, koffiArgType, koffiReturnType, planArgument, returnExpression, type SlowConverter } from "./conversion.js";
 import { CString } from "./cstring.js";
+import { callbackActivity } from "./callback-activity.js";
 
 /** A function signature with every type resolved to its number. */
 export interface Signature {
@@ -72,12 +73,11 @@ export function wrapperSource(name: string, sig: Signature): string {
   const params = argumentList(sig.args.length);
   const converted = sig.args.map((t, i) => planArgument(t, "").fast(`a${i}`, `S${i}`));
   const call = `F(${converted.join(", ")})`;
+  // D.failed: a JS callback threw during the call (C got the zero value); its error is thrown now.
   const body =
     sig.returns === FFIType.void
-      ? `  ${call};\n`
-      : returnExpression(sig.returns, "r", "CString") === "r"
-        ? `  return ${call};\n`
-        : `  const r = ${call};\n  return ${returnExpression(sig.returns, "r", "CString")};\n`;
+      ? `  ${call};\n  if (D.failed) D.rethrow();\n`
+      : `  const r = ${call};\n  if (D.failed) D.rethrow();\n  return ${returnExpression(sig.returns, "r", "CString")};\n`;
   return `function ${identifier(name)}(${params.join(", ")}) {\n  if (G.closed) G.fail();\n${body}}`;
 }
 
@@ -90,15 +90,21 @@ export function compileCall(name: string, sig: Signature, raw: (...args: unknown
   const source = wrapperSource(name, sig);
   const slowNames = slow.map((_, i) => `S${i}`);
   const builtins = Object.keys(generatedCodeBuiltins);
-  const fn = new Function("F", "G", "CString", ...builtins, ...slowNames, `"use strict";\nreturn ${source};`)(
+  const fn = new Function("F", "G", "D", "CString", ...builtins, ...slowNames, `"use strict";\nreturn ${source};`)(
     raw,
     guard,
+    callbackActivity,
     CString,
     ...Object.values(generatedCodeBuiltins),
     ...slow,
   );
   const params = argumentList(sig.args.length).join(", ");
-  const native = new Function("F", "G", `"use strict";\nreturn function ${identifier(name)}(${params}) {\n  if (G.closed) G.fail();\n  return F(${params});\n};`)(raw, guard);
+  const native = new Function(
+    "F",
+    "G",
+    "D",
+    `"use strict";\nreturn function ${identifier(name)}(${params}) {\n  if (G.closed) G.fail();\n  const r = F(${params});\n  if (D.failed) D.rethrow();\n  return r;\n};`,
+  )(raw, guard, callbackActivity);
   if (fn.name !== name) Object.defineProperty(fn, "name", { value: name });
   return { fn, native, source };
 }

@@ -2,7 +2,7 @@ import { koffi, type KoffiLibrary } from "./koffi-engine.js";
 import { FFIError, describeReceived, invalidArgType, withCode } from "./errors.js";
 import { alternativePaths, libraryPathArgument } from "./library-path.js";
 import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./declaration.js";
-import { callbackActivity } from "./callback.js";
+import { callbackActivity } from "./callback-activity.js";
 import type { ConvertFns, FFIFunction, Library } from "./types.js";
 
 /** Opens a library with koffi, trying the alternatives a user would expect; throws `ERR_DLOPEN_FAILED` naming the path. */

@@ -27,7 +27,8 @@ export {
   type Guard,
   type CompiledCall,
 } from "./declaration.js";
-export { callbackActivity, invokerSource } from "./callback.js";
+export { invokerSource } from "./callback.js";
+export { callbackActivity } from "./callback-activity.js";
 export { typeNames } from "./ffi-type.js";
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
 export { openLibrary, unloadWhenSafe } from "./dlopen.js";

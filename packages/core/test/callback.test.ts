@@ -23,6 +23,8 @@ const lib = dlopen(fixture("ffi"), {
   cb_identity_ptr: { args: ["function"], returns: "ptr" },
   cb_roundtrip_size_t: { args: ["function", "usize"], returns: "usize" },
   cb_roundtrip_ptr: { args: ["function", "ptr"], returns: "ptr" },
+  store_cb_result: { args: ["function"], returns: "i64" },
+  last_stored_result: { returns: "i64" },
   cb_roundtrip_int64_t: { args: ["function", "i64_fast"], returns: "i64_fast" },
   cb_roundtrip_uint64_t: { args: ["function", "u64_fast"], returns: "u64_fast" },
 });
@@ -115,6 +117,21 @@ describe("JSCallback", () => {
     // And the library is still usable.
     using ok = new JSCallback(() => 7, { returns: "i32" });
     expect(s.cb_identity_int32_t(ok)).toBe(7);
+  });
+
+  it("when the callback throws, C receives the zero value (never an uninitialised one) and the error reaches JS once", () => {
+    using ok = new JSCallback(() => 41n, { returns: "i64" });
+    expect(s.store_cb_result(ok)).toBe(41n);
+    using bad = new JSCallback(() => {
+      throw new Error("inside");
+    }, { returns: "i64" });
+    expect(() => s.store_cb_result(bad)).toThrow("inside");
+    expect(s.last_stored_result()).toBe(0n);
+    // The error was delivered: the next call is clean.
+    expect(s.store_cb_result(ok)).toBe(41n);
+    using badReturn = new JSCallback(() => "not a number", { returns: "i64" });
+    expect(() => s.store_cb_result(badReturn)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE" }));
+    expect(s.last_stored_result()).toBe(0n);
   });
 
   it("close() is idempotent, sets ptr to null; Symbol.dispose closes", () => {

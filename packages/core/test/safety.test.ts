@@ -86,6 +86,33 @@ describe("never crash the process", () => {
     expect(out.last).toBe(out.opened - 1);
   });
 
+  it("a callback that throws on a foreign thread: the thread gets the zero value, the error is an uncaught exception", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `
+        import { JSCallback, dlopen } from "@ffi-kit/core";
+        const t = dlopen(process.env.THREADS, {
+          start_single: { args: ["function", "i32"], returns: "void" },
+          single_is_done: { returns: "i32" },
+          join_single: { returns: "i32" },
+        }).symbols;
+        process.on("uncaughtException", (e) => console.log("uncaught: " + e.message));
+        const cb = new JSCallback(() => { throw new Error("from a foreign thread"); }, { args: ["i32"], returns: "i32", threadsafe: true });
+        t.start_single(cb, 5);
+        const poll = setInterval(() => {
+          if (t.single_is_done() === 1) { clearInterval(poll); setTimeout(() => console.log("thread got " + t.join_single()), 10); }
+        }, 1);
+      `,
+      ],
+      { encoding: "utf8", env: { ...process.env, THREADS: fixture("threads") }, cwd: new URL("..", import.meta.url).pathname, timeout: 60_000 },
+    );
+    expect([r.status, r.signal, r.stderr]).toEqual([0, null, ""]);
+    expect(r.stdout.trim().split("\n")).toEqual(["uncaught: from a foreign thread", "thread got 0"]);
+  });
+
   it("an old pointer of a closed callback called from C after heavy churn never crashes", () => {
     const r = run(`
       import { JSCallback, dlopen } from "@ffi-kit/core";
