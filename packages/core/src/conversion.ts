@@ -25,10 +25,7 @@ export const TWO_53 = 9007199254740992;
 const TWO_63 = 9223372036854775808;
 const INT64_MIN_AS_U64 = 0x8000000000000000n;
 
-/** Objects that stand for a native address and expose it through `addressOf` (JSCallback, CString...). */
-export interface AddressCarrier {
-  readonly addressOf: (value: object) => number | bigint | null | undefined;
-}
+/** Kinds of objects that stand for a native address (JSCallback, CString, ThreadsafeCallback...). */
 const carriers: Array<{ is: (v: object) => boolean; addressOf: (v: object) => number | bigint | null | undefined }> = [];
 
 /** Lets a class of objects (JSCallback, CString) be passed where a pointer is expected. Internal. */
