@@ -6,10 +6,11 @@
 import { measureGroup, type Clock, type GroupSpec, type MeasureOptions } from "./measure.js";
 import { summariseGroup } from "./summarise.js";
 import { benchLibraryPath, loadFloorAddon } from "./native-library.js";
+import { benchSymbols } from "./symbols.js";
 import type { CaseResult, RuntimeInfo } from "./schema.js";
 
 interface BunFFI {
-  dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...a: unknown[]) => unknown> };
+  dlopen(path: string, symbols: Record<string, { readonly args: readonly string[]; readonly returns: string }>): { symbols: Record<string, (...a: unknown[]) => unknown> };
   ptr(view: ArrayBufferView): number;
   read: { u8(p: number, offset: number): number };
   toArrayBuffer(p: number, offset: number, length: number): ArrayBuffer;
@@ -33,16 +34,7 @@ async function main(): Promise<void> {
   }
   const options: MeasureOptions = { rounds: Number(rounds), maxTime: Number(maxTime), minTime: Number(minTime), minSamples: Number(minSamples), clock };
   const ffi = (await import("bun:ffi" as string)) as BunFFI;
-  const s = ffi.dlopen(benchLibraryPath, {
-    noop: { args: [], returns: "void" },
-    add_i32: { args: ["i32", "i32"], returns: "i32" },
-    add_f64: { args: ["f64", "f64"], returns: "f64" },
-    ret_i64: { args: [], returns: "i64" },
-    sum_buf: { args: ["ptr", "u32"], returns: "u32" },
-    get_hello: { args: [], returns: "cstring" },
-    call_cb_n: { args: ["function", "i32"], returns: "i32" },
-    get_block: { args: [], returns: "ptr" },
-  }).symbols;
+  const s = ffi.dlopen(benchLibraryPath, benchSymbols).symbols;
   const o = sink;
   const bytes = new Uint8Array(64).fill(1);
   const inc = (x: number): number => x + 1;

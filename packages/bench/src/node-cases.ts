@@ -6,6 +6,7 @@ import { CFunction, CString, JSCallback, dlopen, linkSymbols, ptr, read, toArray
 import { koffi } from "@ffi-kit/core/internal";
 import { isolatedPath, type GroupSpec } from "./measure.js";
 import { benchLibraryPath, loadFloorAddon, requireBuilt } from "./native-library.js";
+import { benchSymbols } from "./symbols.js";
 
 /** Results land here so no call can be optimised away. */
 export const sink: { value: unknown } = { value: undefined };
@@ -19,16 +20,7 @@ export interface NodeCases {
   close(): void;
 }
 
-const declarations = {
-  noop: { args: [], returns: "void" },
-  add_i32: { args: ["i32", "i32"], returns: "i32" },
-  add_f64: { args: ["f64", "f64"], returns: "f64" },
-  ret_i64: { args: [], returns: "i64" },
-  sum_buf: { args: ["ptr", "u32"], returns: "u32" },
-  get_hello: { args: [], returns: "cstring" },
-  call_cb_n: { args: ["function", "i32"], returns: "i32" },
-  get_block: { args: [], returns: "ptr" },
-} as const;
+const declarations = benchSymbols;
 
 /** Builds the Node groups (core, raw koffi, plain JS, N-API floor). Needs the package built. */
 export function nodeCases(): NodeCases {
