@@ -3,9 +3,9 @@ import { FFIError, describeReceived, invalidArgType } from "./errors.js";
 import { checkEmptyView } from "./extension.js";
 import { privateSlot } from "./private-slot.js";
 import type { Pointer, TypedArray } from "./types.js";
+import { MIN_VALID_ADDRESS, USER_ADDRESS_LIMIT } from "./address-space.js";
 
-/** Addresses below this are never valid memory: reading them would crash the process. */
-export const MIN_VALID_ADDRESS = 4096;
+export { MIN_VALID_ADDRESS } from "./address-space.js";
 
 /** The address of a view's first byte, remembered on the view itself (`koffi.address` costs ~50 ns, this ~3). */
 const viewAddress = privateSlot<number>();
@@ -68,7 +68,7 @@ export function ptr(view: TypedArray | DataView | ArrayBufferLike, byteOffset?: 
 
 /**
  * Validates a pointer given to `read.*`, `toArrayBuffer`, `toBuffer` or `CString` and returns it as a number.
- * Addresses below 4096 throw `ERR_FFI_INVALID_POINTER` instead of crashing the process.
+ * Addresses below 4096 or outside user space throw `ERR_FFI_INVALID_POINTER` instead of crashing the process.
  */
 export function checkedAddress(value: unknown, byteOffset: unknown, site: string): number {
   let address: number;
@@ -81,10 +81,12 @@ export function checkedAddress(value: unknown, byteOffset: unknown, site: string
     }
     address += byteOffset;
   }
-  if (!(address >= MIN_VALID_ADDRESS) || trunc(address) !== address || address >= 9007199254740992) {
+  if (!(address >= MIN_VALID_ADDRESS) || trunc(address) !== address || address >= USER_ADDRESS_LIMIT) {
     throw new FFIError(
       "ERR_FFI_INVALID_POINTER",
-      `${site}: ${address} is not a valid address (addresses below ${MIN_VALID_ADDRESS} are never mapped; reading one would crash the process)`,
+      address >= USER_ADDRESS_LIMIT
+        ? `${site}: ${address} is not a valid address (it is outside this machine's user address space, which ends at ${USER_ADDRESS_LIMIT}; reading it would crash the process)`
+        : `${site}: ${address} is not a valid address (addresses below ${MIN_VALID_ADDRESS} are never mapped; reading one would crash the process)`,
     );
   }
   return address;
