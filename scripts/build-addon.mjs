@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the package's node-addon-api addon (binding.gyp, native/*.cc) into build/Release with node-gyp.
-// Node's headers must be local (no network here): --nodedir comes from $npm_config_nodedir, `npm config get
-// nodedir`, or the running Node's own prefix when it ships include/node. Skips when the addon is up to date.
+// The headers are always the running Node's own (<prefix>/include/node, where <prefix> is
+// dirname(dirname(process.execPath))), never npm's `nodedir` setting, which may name another Node.
+// Skips when the addon is up to date.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,12 +12,8 @@ const pkg = resolve(process.argv[2] ?? ".");
 const require = createRequire(join(pkg, "package.json"));
 
 function nodedir() {
-  const candidates = [process.env.npm_config_nodedir];
-  try {
-    candidates.push(execFileSync("npm", ["config", "get", "nodedir"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
-  } catch {}
-  candidates.push(resolve(dirname(process.execPath), ".."));
-  return candidates.find((d) => d && d !== "undefined" && d !== "null" && existsSync(join(d, "include", "node", "node_api.h")));
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;
 }
 
 function newest(dir) {
@@ -39,10 +36,11 @@ if (built > sources && !process.env.FFI_KIT_REBUILD) {
 }
 const dir = nodedir();
 if (!dir) {
-  console.error("build-addon: Node's headers were not found; set npm_config_nodedir to a folder with include/node/node_api.h");
+  console.error(`build-addon: the running Node (${process.execPath}) has no headers in ${join(dirname(dirname(process.execPath)), "include", "node")}; use a Node install that ships them (the official tarballs do)`);
   process.exit(1);
 }
 const gyp = require.resolve("node-gyp/bin/node-gyp.js");
 const args = [gyp, "rebuild", `--nodedir=${dir}`, "-j", "2"];
 if (process.env.FFI_KIT_DEBUG_ADDON) args.push("--debug");
-execFileSync(process.execPath, args, { cwd: pkg, stdio: "inherit" });
+const env = { ...process.env, npm_config_nodedir: dir };
+execFileSync(process.execPath, args, { cwd: pkg, stdio: "inherit", env });
