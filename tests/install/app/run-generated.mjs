@@ -2,8 +2,11 @@
 // calls libc through it. Usage: node run-generated.mjs <dir of libc.gen.ts>
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-import ts from "typescript";
+
+// The TypeScript @ffi-kit/bindgen depends on (pnpm does not hoist it into the app's node_modules).
+const ts = createRequire(import.meta.resolve("@ffi-kit/bindgen"))("typescript");
 
 const dir = process.argv[2];
 const source = readFileSync(join(dir, "libc.gen.ts"), "utf8");
