@@ -58,6 +58,14 @@ function firstSample(pkg: string): { lang: string; code: string } {
   return { lang: m[1]!, code: m[2]! };
 }
 
+/** npm beside the running Node, else the first on PATH (a Node tarball without npm, run with another's npm). */
+function findNpm(): string {
+  for (const dir of [dirname(process.execPath), ...(process.env.PATH ?? "").split(":")]) {
+    if (dir && existsSync(join(dir, "npm"))) return join(dir, "npm");
+  }
+  throw new Error("npm was not found beside node or on PATH");
+}
+
 const pnpmBin = join(repo, "node_modules", "pnpm", "bin", "pnpm.cjs");
 
 beforeAll(() => {
@@ -66,7 +74,8 @@ beforeAll(() => {
   mkdirSync(libs, { recursive: true });
   // PATH for everything below: node, npm and pnpm, nothing else.
   symlinkSync(process.execPath, join(bin, "node"));
-  symlinkSync(realpathSync(join(dirname(process.execPath), "npm")), join(bin, "npm"));
+  symlinkSync(realpathSync(findNpm()), join(bin, "npm")); // npm-cli.js runs on the `node` of this PATH
+
   symlinkSync(pnpmBin, join(bin, "pnpm"));
   for (const c of ["producer", "crashing"]) {
     ok(run("cc", ["-O1", "-shared", "-fPIC", "-o", join(libs, `lib${c}.so`), join(here, "fixtures", `${c}.c`), "-lpthread"], here, { path: process.env.PATH! }));
