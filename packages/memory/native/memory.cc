@@ -310,6 +310,16 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// isLive(id): whether the entry exists and its deallocator has not run. Its finalizer can run before the JS registry
+// sees the buffer collected; then the address may already be in use again.
+Napi::Value IsLive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) return Napi::Boolean::New(env, false);
+  Registry& registry = *GetInstance(env)->registry;
+  auto it = registry.entries.find(info[0].As<Napi::Number>().DoubleValue());
+  return Napi::Boolean::New(env, it != registry.entries.end() && !it->second->freed);
+}
+
 // releaseAll(): frees every deallocator buffer not freed yet (process exit). JS detached the reachable ones first;
 // the rest are unreachable, their finalizers still pending. Returns how many it freed.
 Napi::Value ReleaseAll(const Napi::CallbackInfo& info) {
@@ -379,6 +389,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adjust", Napi::Function::New(env, AdjustExternal, "adjust"));
   exports.Set("withDeallocator", Napi::Function::New(env, WithDeallocator, "withDeallocator"));
   exports.Set("release", Napi::Function::New(env, Release, "release"));
+  exports.Set("isLive", Napi::Function::New(env, IsLive, "isLive"));
   exports.Set("releaseAll", Napi::Function::New(env, ReleaseAll, "releaseAll"));
   exports.Set("copyAndDeallocate", Napi::Function::New(env, CopyAndDeallocate, "copyAndDeallocate"));
   exports.Set("externalBuffersAllowed", Napi::Function::New(env, ExternalBuffersAllowed, "externalBuffersAllowed"));
