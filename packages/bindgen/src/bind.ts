@@ -1,7 +1,6 @@
 /**
  * `bind()`: validated JavaScript functions over the C symbols of a library, compiled once from their schemas.
  */
-import { koffi } from "@ffi-kit/core/internal";
 import { describeReceived, invalidArgType } from "@ffi-kit/core/internal";
 import { isFunctionSchema, type FunctionSchema } from "./fn.js";
 import { Emitter } from "./emit.js";
@@ -59,9 +58,8 @@ export function bind<const S extends Record<string, FunctionSchema>>(library: st
   try {
     const natives = emitter.natives.map((n) => opened.declare(n.symbol, n.ret.value, n.args.map((a) => a.value)));
     const consts = emitter.constants;
-    fns = new Function("R", "koffi", "G", ...consts.map((c) => c.id), ...emitter.natives.map((n) => n.id), source)(
+    fns = new Function("R", "G", ...consts.map((c) => c.id), ...emitter.natives.map((n) => n.id), source)(
       runtime,
-      koffi,
       opened.G,
       ...consts.map((c) => c.value),
       ...natives,
