@@ -3,7 +3,7 @@
  * conditions that bisection cannot keep: a bit that must stay set (`x & 0x100`), a residue (`x % 16 == 13`), and
  * values drawn from a list of constants (a byte generated as the constant 0xff never shrinks to 0x80). Wrapped
  * integers try, before fast-check's own candidates, the values that keep such conditions: the value with one set
- * bit cleared, the value modulo small numbers and powers of two, and the byte boundaries below it. Every candidate
+ * bit cleared, the value modulo small numbers (2…64), powers of two and powers of ten, and the byte boundaries below it. Every candidate
  * is itself shrunk the same way, whatever arbitrary produced the original value.
  */
 import fc from "fast-check";
@@ -16,8 +16,10 @@ function candidates(x: bigint, min: bigint, max: bigint): bigint[] {
   const a = negative ? -x : x;
   const out = new Set<bigint>();
   if (a === 0n) return [];
+  out.add(0n); // the target itself first: most values shrink there in one step
   // Residues: x mod m keeps any condition on x mod m (and on its low bits, for powers of two).
   for (let m = 2n; m <= 64n; m++) out.add(a % m);
+  for (let m = 100n; m < a; m *= 10n) out.add(a % m);
   for (let k = 1n; k <= 64n; k++) {
     const p = 1n << k;
     if (p >= a) break;

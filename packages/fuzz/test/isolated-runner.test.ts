@@ -92,9 +92,11 @@ describe("fuzzLibrary options", () => {
 
   it("formats a terminal progress line with phase, runs, calls/s, crashes and elapsed time", () => {
     expect(formatProgress({ phase: "fuzzing", runs: 1200, calls: 3000, crashes: 1, children: 3, elapsedMs: 1500 })).toBe(
-      "fuzzing      1200 runs    2000 calls/s  1 crash  3 children  1.5 s",
+      "fuzzing      1200 runs    2000 calls/s  1 crash  0 hangs  3 children  1.5 s",
     );
-    expect(formatProgress({ phase: "shrinking", runs: 7, calls: 0, crashes: 2, children: 9, elapsedMs: 0 })).toContain("2 crashes");
+    expect(formatProgress({ symbol: "parse", phase: "shrinking", runs: 7, calls: 0, crashes: 2, hangs: 1, children: 9, elapsedMs: 0 })).toBe(
+      "parse: shrinking       7 runs       0 calls/s  2 crashes  1 hang  9 children  0.0 s",
+    );
   });
 
   it("stops at a time budget and reports progress", async () => {
