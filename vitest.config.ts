@@ -8,6 +8,8 @@ const at = (path: string) => `${root}${path}`;
 
 // One project per package that has tests. Type-level tests (*.test-d.ts) are checked by tsc through vitest.
 const packages = readdirSync(at("packages")).filter((p) => existsSync(at(`packages/${p}/test`)));
+// Node flags of a package's test workers (child processes of vitest): fuzz's memory model forces collections.
+const execArgv: Record<string, string[]> = { fuzz: ["--expose-gc"] };
 
 export default defineConfig({
   test: {
@@ -18,6 +20,7 @@ export default defineConfig({
           name,
           root: at(`packages/${name}`),
           include: ["test/**/*.test.ts"],
+          execArgv: execArgv[name] ?? [],
           typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
           testTimeout: 60_000,
           hookTimeout: 60_000,

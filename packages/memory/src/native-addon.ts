@@ -19,6 +19,8 @@ export interface NativeMemory {
     id: number,
   ): ArrayBuffer | null;
   release(id: number, buffer?: ArrayBuffer): boolean;
+  /** Whether the entry of `id` exists and its deallocator has not run yet. */
+  isLive(id: number): boolean;
   releaseAll(): number;
   copyAndDeallocate(address: number, byteLength: number, context: number | bigint | null, deallocator: number | bigint): ArrayBuffer;
   externalBuffersAllowed(): boolean;
