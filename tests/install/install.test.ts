@@ -215,7 +215,8 @@ for (const manager of ["npm", "pnpm"] as const) {
 
     it("ffi-kit-bench --help", () => {
       const r = ok(run(process.execPath, [binOf("bench", "ffi-kit-bench"), "--help"], app));
-      expect(r.stdout).toMatch(/^usage: ffi-kit-bench <run\|compare\|ci>/);
+      expect(r.stdout).toMatch(/^usage: ffi-kit-bench <run\|compare\|ci\b/);
+      expect(r.stdout).toContain("--out-dir");
     });
 
     it("require('@ffi-kit/core') from CommonJS", () => {
