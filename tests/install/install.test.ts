@@ -190,15 +190,17 @@ for (const manager of ["npm", "pnpm"] as const) {
       expect(out).toEqual({ div: { quot: 3, rem: 2 }, abs: 42, error: { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" } });
     });
 
-    it("the bindgen CLI turns a .bind.ts schema into a module that works", () => {
+    it("the bindgen CLI turns .bind.ts and .bind.mjs schemas into modules that work", () => {
       const dir = join(app, "schemas");
       mkdirSync(dir, { recursive: true });
       cpSync(join(app, "libc.bind.ts"), join(dir, "libc.bind.ts"));
+      cpSync(join(app, "libm.bind.mjs"), join(dir, "libm.bind.mjs"));
       ok(run(process.execPath, [binOf("bindgen", "ffi-kit-bindgen"), "schemas"], app));
       expect(existsSync(join(dir, "libc.gen.ts"))).toBe(true);
+      expect(existsSync(join(dir, "libm.gen.ts"))).toBe(true);
       ok(run(process.execPath, [binOf("bindgen", "ffi-kit-bindgen"), "schemas", "--check"], app));
       const out = lastJson(ok(run(process.execPath, ["run-generated.mjs", dir], app)));
-      expect(out).toEqual({ abs: 7, labs: String(2n ** 40n), exportsOpen: true });
+      expect(out).toEqual({ abs: 7, labs: String(2n ** 40n), sqrt: 1.5, exportsOpen: true });
     });
 
     it("ffi-kit-fuzz run finds the crash (divide by zero), shrinks it and exits 1", () => {

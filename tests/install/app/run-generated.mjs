@@ -14,5 +14,10 @@ const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind
 writeFileSync(join(dir, "libc.gen.mjs"), js);
 const { open } = await import(pathToFileURL(join(dir, "libc.gen.mjs")).href);
 const libc = open("libc.so.6");
-console.log(JSON.stringify({ abs: libc.abs(-7), labs: String(libc.labs(-(2n ** 40n))), exportsOpen: source.includes("export function open") }));
+// libm.gen.ts, from the JavaScript schema libm.bind.mjs.
+const libmJs = ts.transpileModule(readFileSync(join(dir, "libm.gen.ts"), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+writeFileSync(join(dir, "libm.gen.mjs"), libmJs);
+const libm = (await import(pathToFileURL(join(dir, "libm.gen.mjs")).href)).open("libm.so.6");
+console.log(JSON.stringify({ abs: libc.abs(-7), labs: String(libc.labs(-(2n ** 40n))), sqrt: libm.sqrt(2.25), exportsOpen: source.includes("export function open") }));
 libc.close();
+libm.close();
