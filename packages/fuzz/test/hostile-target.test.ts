@@ -79,6 +79,13 @@ describe("targets that play with the fuzzer's file descriptors", () => {
     expect(r.stdout).toContain("minimal input:  write_all_fds(7)");
     expect(r.stderr).not.toMatch(/deserialize|Unhandled|at .*\.js:\d+/);
   });
+
+  it("closing every descriptor, the fuzzer's pipes included, is a crash of that child with a report", () => {
+    const r = run(target("close_all_fds", "--seed", "1", "--timeout", "3000"));
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain("FAILED (crash");
+    expect(r.stdout).toContain("minimal input:  close_all_fds(7)");
+  });
 });
 
 describe("targets that hang, and signals to the fuzzer", () => {
