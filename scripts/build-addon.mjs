@@ -67,5 +67,5 @@ const dir = nodedir();
 const gyp = require.resolve("node-gyp/bin/node-gyp.js");
 const args = [gyp, "rebuild", `--nodedir=${dir}`, "-j", "2"];
 if (process.env.FFI_KIT_DEBUG_ADDON) args.push("--debug");
-execFileSync(process.execPath, args, { cwd: pkg, stdio: "inherit" });
+execFileSync(process.execPath, args, { cwd: pkg, stdio: "inherit", env: { ...process.env, npm_config_nodedir: dir } });
 writeFileSync(stamp, `${process.versions.node}\n`);
