@@ -237,3 +237,36 @@ describe("dlopen of things that are not regular files fails at once with ERR_DLO
   // Cleaned when the worker exits; the FIFO must outlive the cases above.
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 });
+
+describe("CString's plain properties are validated again before native reads", () => {
+  it.each([
+    ["ptr set to 16", `(() => { const s = new CString(p, 0, 0); s.ptr = 16; return s.arrayBuffer; })()`, INVALID],
+    ["ptr set to the kernel half", `(() => { const s = new CString(p, 0, 0); s.ptr = 2 ** 63; return s.arrayBuffer; })()`, INVALID],
+    ["byteLength set to 2**33", `(() => { const s = new CString(p, 0, 0); s.byteLength = 2 ** 33; return s.arrayBuffer; })()`, RANGE],
+  ] as Case[])("%s", (_name, expression, expected) => {
+    check(`console.log(outcome(() => ${expression}));`, expected);
+  });
+});
+
+describe("messages carry the phrases Bun's users and tests match on", () => {
+  it("viewSource, JSCallback, linkSymbols, return types, buffer arguments", () => {
+    check(
+      `const msg = (f) => { try { f(); return "no error"; } catch (e) { return e.message; } };
+       const out = [
+         /Expected an object/.test(msg(() => core.viewSource(null, true))),
+         /Expected an object/.test(msg(() => core.viewSource({ f: 42 }))),
+         /Expected an object/.test(msg(() => linkSymbols({ foo: 42 }))),
+         /myFunction.*ptr.*(linkSymbols|CFunction)/.test(msg(() => linkSymbols({ myFunction: { args: [], returns: "int" } }))),
+         msg(() => linkSymbols({ fn: { ptr: "not a number" } })).includes('you must provide a "ptr" field with the memory address of the native function.'),
+         msg(() => new JSCallback(() => {}, { returns: "buffer" })).includes("Cannot return a buffer to JavaScript"),
+         msg(() => new JSCallback(() => {}, { returns: "napi_env" })).includes("Cannot return napi_env to JavaScript"),
+         msg(() => new JSCallback(() => {}, { returns: "not_a_real_type" })).includes("Unknown return type not_a_real_type"),
+         msg(() => new JSCallback(() => {}, { args: ["not_a_real_type"] })).includes("Unknown type not_a_real_type"),
+         /TypedArray or DataView/.test(msg(() => HB.fill_checked({}, 1))),
+         typeof core.viewSource({ args: ["i32"], returns: "i32" }, true),
+       ];
+       console.log(out.join(","));`,
+      "true,true,true,true,true,true,true,true,true,true,string",
+    );
+  });
+});
