@@ -131,7 +131,9 @@ describe("forged geometry and detached views never reach C as NULL", () => {
     ["an object faking ArrayBuffer (prototype and Symbol.hasInstance) is not a buffer", `H.fill_checked(Object.create(ArrayBuffer.prototype), 16)`, "TypeError ERR_INVALID_ARG_TYPE"],
     ["ArrayBuffer.isView replaced by user code does not change what is a view", `(ArrayBuffer.isView = () => true, H.fill_checked({ length: 16 }, 16))`, "TypeError ERR_INVALID_ARG_TYPE"],
     ["a length getter that closes the library runs no user code mid-call", `(() => { let ran = false; const v = new (class extends Uint8Array { get length() { ran = true; hostile.close(); return 16; } })(16); const r = H.fill_checked(v, 16); return [r, ran, v[0]].join("/"); })()`, "ok 16/false/171"],
-["a later argument's Proxy trap detaches an earlier argument's buffer", `(() => { const a = new Uint8Array(16); const pr = new Proxy({}, { getPrototypeOf() { detached(a); return Object.prototype; } }); return H.write_both(a, pr); })()`, "TypeError ERR_INVALID_ARG_TYPE"],
+// The trap either detaches (then the proxy is refused as a pointer) or the engine refuses the transfer inside it
+    // (Node 26: DataCloneError): either way C is never called; "ok -1" would mean C received NULL.
+    ["a later argument's Proxy trap detaches an earlier argument's buffer", `(() => { const a = new Uint8Array(16); const pr = new Proxy({}, { getPrototypeOf() { detached(a); return Object.prototype; } }); const o = outcome(() => H.write_both(a, pr)); return o.startsWith("ok") ? o : "refused"; })()`, "ok refused"],
     ["a resizable ArrayBuffer shrunk to 0 after ptr()", `(() => { const ab = new ArrayBuffer(16, { maxByteLength: 64 }); const v = new Uint8Array(ab); ptr(v); ab.resize(0); return outcome(() => ptr(v)) + "/" + H.fill_checked(v, 0); })()`, "ok TypeError ERR_INVALID_ARG_TYPE/0"],
     ["a SharedArrayBuffer that grows after being passed is still its own memory", `(() => { const sab = new SharedArrayBuffer(8, { maxByteLength: 64 }); const r1 = H.fill_checked(sab, 8); sab.grow(64); const r2 = H.fill_checked(new Uint8Array(sab), 64); return [r1, r2, new Uint8Array(sab)[63]].join("/"); })()`, "ok 8/64/171"],
   ];
