@@ -8,10 +8,62 @@ import { byteLengthOf, bytesOf, isView } from "./view-geometry.js";
 
 export { MIN_VALID_ADDRESS } from "./address-space.js";
 
-/** The address of a view's first byte, remembered on the view itself (`koffi.address` costs ~50 ns, this ~3). */
-const viewAddress = privateSlot<number>();
-
 const { trunc } = Math;
+/** `%TypedArray%.prototype[Symbol.toStringTag]`, captured at load: the element type's name for a TypedArray, else undefined. */
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+
+/** Returns its argument from a constructor, so that a subclass installs its private field on that object. */
+const ReturnTarget = function ReturnTarget(target: object) {
+  return target;
+} as unknown as new (target: object) => object;
+
+/**
+ * The address of a TypedArray's first byte, remembered on the view itself in a private field (`koffi.address`
+ * costs ~50 ns, reading the field about 1). Only TypedArrays get it, so the fast path of `ptr()` can test
+ * "still in bounds" with `view[0] !== undefined`: an integer index on a TypedArray never reaches a getter, a
+ * prototype or an own property, and reads `undefined` exactly when the view is empty, detached or out of bounds
+ * of a shrunk buffer.
+ *
+ * The field is read with a plain load inside `try` rather than guarded by `#address in view`: on V8 12 and 13
+ * (Node 22, 24) the `in` brand check is not inlined by the optimising compiler and cost 4-6 ns per call, the load
+ * well under 1. The read also sits in the class body itself: through a helper object it was not inlined either.
+ */
+class TypedArrayAddress extends ReturnTarget {
+  #address: number;
+  private constructor(view: object, address: number) {
+    super(view);
+    this.#address = address;
+  }
+  /** Stamps a TypedArray with its address (once; a second stamp or a frozen exotic object is ignored). */
+  static write(view: object, address: number): void {
+    try {
+      new TypedArrayAddress(view, address);
+    } catch {
+      // already stamped
+    }
+  }
+  /** The fast path of `ptr()`: a stamped, non-empty TypedArray, or the checked path. */
+  static ptr(view: unknown, byteOffset: unknown): Pointer {
+    let base: number;
+    try {
+      base = (view as TypedArrayAddress).#address;
+    } catch {
+      return ptrSlow(view, byteOffset);
+    }
+    if (byteOffset === undefined && (view as TypedArray)[0] !== undefined) return base as Pointer;
+    return ptrSlow(view, byteOffset);
+  }
+  static read(view: object): number | undefined {
+    try {
+      return (view as TypedArrayAddress).#address;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The address of a DataView's or ArrayBuffer's first byte (the slow path: these have no unforgeable bounds test). */
+const otherAddress = privateSlot<number>();
 
 /** The byte length of a view or buffer, read through the built-in getters captured at load (never user code). */
 function viewByteLength(view: unknown): number {
@@ -28,11 +80,13 @@ function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
     checkEmptyView(view as ArrayBufferView, "ptr()");
     throw invalidArgType("ArrayBufferView must have a length > 0. A pointer to empty memory doesn't work");
   }
-  let base = viewAddress.read(view) ?? -1;
+  const typed = typedArrayTag.call(view) !== undefined;
+  let base = (typed ? TypedArrayAddress.read(view as object) : otherAddress.read(view)) ?? -1;
   if (base < 0) {
     // koffi refuses a bare SharedArrayBuffer; a view over it has the same address.
     base = Number(koffi.address(isView(view) ? view : bytesOf(view as ArrayBufferLike)));
-    viewAddress.write(view as object, base);
+    if (typed) TypedArrayAddress.write(view as object, base);
+    else otherAddress.write(view as object, base);
   }
   if (byteOffset === undefined) return base as Pointer;
   if (typeof byteOffset !== "number" || trunc(byteOffset) !== byteOffset) {
@@ -52,12 +106,7 @@ function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
  * const bytes = new Uint8Array(32);
  * lib.symbols.fill(ptr(bytes), 32);
  */
-export function ptr(view: TypedArray | DataView | ArrayBufferLike, byteOffset?: number): Pointer {
-  // Fast path: a non-empty TypedArray seen before. `.length` is 0 once the buffer is detached or shrunk to 0.
-  const base = viewAddress.read(view);
-  if (base !== undefined && byteOffset === undefined && (view as TypedArray).length > 0) return base as Pointer;
-  return ptrSlow(view, byteOffset);
-}
+export const ptr: (view: TypedArray | DataView | ArrayBufferLike, byteOffset?: number) => Pointer = TypedArrayAddress.ptr;
 
 const TWO_64 = 18446744073709551616n;
 
