@@ -18,14 +18,7 @@ import { native } from "./native-addon.js";
  */
 export type State = "live" | "disposed" | "collected" | "exit" | "copied";
 
-/** The states an allocation can move to from each state. Anything else is a bug, and throws. */
-const NEXT: Readonly<Record<State, readonly State[]>> = Object.freeze({
-  live: ["disposed", "collected", "exit", "copied"],
-  copied: ["disposed"],
-  disposed: [],
-  collected: [],
-  exit: [],
-});
+// The only moves (checked in transition): live -> disposed | collected | exit | copied, and copied -> disposed.
 
 interface AllocationBase {
   readonly id: number;
@@ -192,7 +185,7 @@ function unlink(record: Record_): void {
 export function transition(allocation: Allocation, to: State): boolean {
   const record = allocation as unknown as Record_;
   const from = record.state;
-  if (!NEXT[from].includes(to)) return false;
+  if (from !== "live" && (from !== "copied" || to !== "disposed")) return false;
   record.state = to;
   if (from === "live") {
     unlink(record);
@@ -218,9 +211,10 @@ export function stamp(buffer: ArrayBuffer, allocation: Allocation): void {
 
 const { isView } = ArrayBuffer;
 const { getPrototypeOf, getOwnPropertyDescriptor } = Object;
-const { apply } = Reflect;
-function builtinGetter(prototype: object, name: PropertyKey): (this: unknown) => unknown {
-  return getOwnPropertyDescriptor(prototype, name)!.get as (this: unknown) => unknown;
+const { call } = Function.prototype;
+/** A built-in getter as a plain function of its receiver (`getter(view)`), captured now. */
+function builtinGetter(prototype: object, name: PropertyKey): (self: unknown) => unknown {
+  return call.bind(getOwnPropertyDescriptor(prototype, name)!.get!) as (self: unknown) => unknown;
 }
 const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayTag = builtinGetter(typedArrayPrototype, Symbol.toStringTag);
@@ -243,26 +237,26 @@ export interface Geometry {
 export function geometryOf(view: unknown): Geometry | undefined {
   if (typeof view !== "object" || view === null) return undefined;
   if (isView(view)) {
-    if (apply(typedArrayTag, view, []) !== undefined) {
+    if (typedArrayTag(view) !== undefined) {
       return {
-        buffer: apply(typedArrayBuffer, view, []) as ArrayBuffer,
-        byteOffset: apply(typedArrayByteOffset, view, []) as number,
-        byteLength: apply(typedArrayByteLength, view, []) as number,
+        buffer: typedArrayBuffer(view) as ArrayBuffer,
+        byteOffset: typedArrayByteOffset(view) as number,
+        byteLength: typedArrayByteLength(view) as number,
       };
     }
-    const buffer = apply(dataViewBuffer, view, []) as ArrayBuffer;
+    const buffer = dataViewBuffer(view) as ArrayBuffer;
     try {
       return {
         buffer,
-        byteOffset: apply(dataViewByteOffset, view, []) as number,
-        byteLength: apply(dataViewByteLength, view, []) as number,
+        byteOffset: dataViewByteOffset(view) as number,
+        byteLength: dataViewByteLength(view) as number,
       };
     } catch {
       return { buffer, byteOffset: 0, byteLength: 0 }; // a DataView over a detached buffer
     }
   }
   try {
-    return { buffer: view as ArrayBuffer, byteOffset: 0, byteLength: apply(arrayBufferByteLength, view, []) as number };
+    return { buffer: view as ArrayBuffer, byteOffset: 0, byteLength: arrayBufferByteLength(view) as number };
   } catch {
     return undefined; // not an ArrayBuffer (a SharedArrayBuffer is never owned)
   }
@@ -272,7 +266,7 @@ export function geometryOf(view: unknown): Geometry | undefined {
 export function bufferOf(view: unknown): ArrayBuffer | undefined {
   if (typeof view !== "object" || view === null) return undefined;
   if (isView(view)) {
-    return (apply(typedArrayTag, view, []) !== undefined ? apply(typedArrayBuffer, view, []) : apply(dataViewBuffer, view, [])) as ArrayBuffer;
+    return (typedArrayTag(view) !== undefined ? typedArrayBuffer(view) : dataViewBuffer(view)) as ArrayBuffer;
   }
   return view as ArrayBuffer;
 }
