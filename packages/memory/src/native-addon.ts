@@ -1,5 +1,5 @@
 /**
- * Loads the package's node-addon-api addon (build/Release/ffi_kit_memory.node). A missing or broken addon throws
+ * Loads the package's node-addon-api addon (build/Release or prebuilds/<platform>-<arch>, through node-gyp-build). A missing or broken addon throws
  * one clear error that carries the underlying cause.
  */
 import { loadNativeAddon } from "@ffi-kit/core/internal";
@@ -47,4 +47,4 @@ export interface NativeDeallocatorStats {
 }
 
 /** The loaded addon. */
-export const native: NativeMemory = loadNativeAddon<NativeMemory>("@ffi-kit/memory", new URL("../build/Release/ffi_kit_memory.node", import.meta.url));
+export const native: NativeMemory = loadNativeAddon<NativeMemory>("@ffi-kit/memory", new URL("..", import.meta.url), "ffi_kit_memory");
