@@ -96,7 +96,13 @@ export function peekNextId(): number {
 
 /** The live allocations: a doubly linked list (newest first), and the same records by address. */
 const live: { head: Record_ | null } = { head: null };
-const byAddress = new Map<number, Record_>();
+/**
+ * Live records by address. Freed records are left in place (overwritten when their address is adopted again) and
+ * swept all at once when they outnumber the live ones: V8 rehashes a Map whose entries are deleted and re-added one
+ * at a time far more often (measured: microseconds per adopt+dispose with 1,000 other allocations live).
+ */
+let byAddress = new Map<number, Record_>();
+const sweep = { stale: 0 };
 
 /** Every live allocation, newest first. */
 export function* liveAllocations(): Generator<Allocation> {
@@ -109,7 +115,7 @@ export function* liveAllocations(): Generator<Allocation> {
  */
 export function checkNotOwned(address: number, site: string): void {
   const owner = byAddress.get(address);
-  if (owner === undefined) return;
+  if (owner === undefined || owner.state !== "live") return;
   if (owner.kind !== "js" && !native.isLive(owner.id)) {
     // The addon's finalizer freed it (its ArrayBuffer was collected) before the registry's callback told us: the
     // address is free and may have been handed out again. The record ends as collected now.
@@ -157,6 +163,7 @@ export function link(allocation: Allocation): void {
   record.next = live.head;
   if (live.head !== null) live.head.prev = record;
   live.head = record;
+  if (byAddress.has(record.address)) sweep.stale--; // a freed record's entry, overwritten
   byAddress.set(record.address, record);
   counters.allocated++;
   counters.live++;
@@ -172,7 +179,13 @@ function unlink(record: Record_): void {
   else live.head = record.next;
   if (record.next !== null) record.next.prev = record.prev;
   record.prev = record.next = null;
-  if (byAddress.get(record.address) === record) byAddress.delete(record.address);
+  if (byAddress.get(record.address) === record && ++sweep.stale > 1024 && sweep.stale > byAddress.size - sweep.stale) {
+    // More freed entries than live ones: rebuild from the live list (amortized O(1) per free).
+    const fresh = new Map<number, Record_>();
+    for (let r = live.head; r !== null; r = r.next) fresh.set(r.address, r);
+    byAddress = fresh;
+    sweep.stale = 0;
+  }
   counters.live--;
   counters.bytesLive -= record.byteLength;
 }
