@@ -7,7 +7,8 @@
 //   prebuilds/<platform>-<arch>/lib<name>.<so|dylib>, stripped.
 // Skips what is newer than its sources (FFI_KIT_REBUILD=1 forces a rebuild).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -45,13 +46,23 @@ if (existsSync(join(pkg, "binding.gyp"))) {
   } else {
     const bin = require.resolve("prebuildify/bin.js");
     const nodeGyp = join(dirname(require.resolve("node-gyp/package.json")), "bin", "node-gyp.js");
-    const args = [bin, "--napi", "--strip", `--target=${process.versions.node}`, `--name=${name}`, ...(libc ? ["--tag-libc"] : [])];
-    execFileSync(process.execPath, args, {
-      cwd: pkg,
-      stdio: "inherit",
-      // node-gyp reads npm_config_nodedir: the running Node's headers, whatever npm's own configuration says.
-      env: { ...process.env, npm_config_nodedir: headers, PREBUILD_NODE_GYP: `${process.execPath} ${nodeGyp}`, PREBUILD_SHELL: "/bin/sh" },
-    });
+    // Built in a scratch copy of binding.gyp and native/, so that the package's own build/ (which tests may be
+    // loading right now) is left alone; the binary lands in the package's prebuilds/.
+    const scratch = mkdtempSync(join(tmpdir(), "ffi-kit-prebuild-"));
+    try {
+      cpSync(join(pkg, "binding.gyp"), join(scratch, "binding.gyp"));
+      cpSync(join(pkg, "native"), join(scratch, "native"), { recursive: true });
+      symlinkSync(join(pkg, "node_modules"), join(scratch, "node_modules"));
+      const args = [bin, "--napi", "--strip", `--target=${process.versions.node}`, `--name=${name}`, `--out=${pkg}`, ...(libc ? ["--tag-libc"] : [])];
+      execFileSync(process.execPath, args, {
+        cwd: scratch,
+        stdio: "inherit",
+        // node-gyp reads npm_config_nodedir: the running Node's headers, whatever npm's own configuration says.
+        env: { ...process.env, npm_config_nodedir: headers, PREBUILD_NODE_GYP: `${process.execPath} ${nodeGyp}`, PREBUILD_SHELL: "/bin/sh" },
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     if (!existsSync(file)) {
       console.error(`prebuild-addon: prebuildify did not write ${file}`);
       process.exit(1);

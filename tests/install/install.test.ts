@@ -58,6 +58,14 @@ function firstSample(pkg: string): { lang: string; code: string } {
   return { lang: m[1]!, code: m[2]! };
 }
 
+/** npm beside the running Node, else the first on PATH (a Node tarball without npm, run with another's npm). */
+function findNpm(): string {
+  for (const dir of [dirname(process.execPath), ...(process.env.PATH ?? "").split(":")]) {
+    if (dir && existsSync(join(dir, "npm"))) return join(dir, "npm");
+  }
+  throw new Error("npm was not found beside node or on PATH");
+}
+
 const pnpmBin = join(repo, "node_modules", "pnpm", "bin", "pnpm.cjs");
 
 beforeAll(() => {
@@ -66,17 +74,20 @@ beforeAll(() => {
   mkdirSync(libs, { recursive: true });
   // PATH for everything below: node, npm and pnpm, nothing else.
   symlinkSync(process.execPath, join(bin, "node"));
-  symlinkSync(realpathSync(join(dirname(process.execPath), "npm")), join(bin, "npm"));
+  symlinkSync(realpathSync(findNpm()), join(bin, "npm")); // npm-cli.js runs on the `node` of this PATH
+
   symlinkSync(pnpmBin, join(bin, "pnpm"));
   for (const c of ["producer", "crashing"]) {
     ok(run("cc", ["-O1", "-shared", "-fPIC", "-o", join(libs, `lib${c}.so`), join(here, "fixtures", `${c}.c`), "-lpthread"], here, { path: process.env.PATH! }));
   }
   // Pack once for both apps. prepack needs the build (dist/) and makes the prebuilds; the system PATH is kept for
   // it (it may compile the addons).
+  const started = Date.now();
   for (const p of packages) {
     const r = run(process.execPath, [pnpmBin, "pack", "--pack-destination", tarballs], join(repo, "packages", p), { path: process.env.PATH!, timeout: 240_000 });
     ok(r);
   }
+  console.log(`packed ${packages.length} packages in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }, 400_000);
 
 afterAll(() => {
@@ -118,19 +129,22 @@ for (const manager of ["npm", "pnpm"] as const) {
     const app = join(work, `app-${manager}`);
 
     beforeAll(() => {
+      const started = Date.now();
       mkdirSync(app, { recursive: true });
       for (const f of readdirSync(join(here, "app"))) cpSync(join(here, "app", f), join(app, f));
       const files = Object.fromEntries(packages.map((p) => [`@ffi-kit/${p}`, `file:${tarball(p)}`]));
       const manifest: Record<string, unknown> = { name: `ffi-kit-install-${manager}`, private: true, type: "module" };
       if (manager === "npm") {
         writeFileSync(join(app, "package.json"), JSON.stringify(manifest, null, 2));
-        ok(run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", ...packages.map(tarball)], app, { timeout: 300_000 }));
+        // npm runs scripts through `sh` from PATH unless told which shell: /bin/sh, so that PATH stays node + npm.
+        ok(run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--script-shell=/bin/sh", ...packages.map(tarball)], app, { timeout: 300_000 }));
       } else {
         // The tarballs depend on each other by version (pnpm pack wrote 0.1.0 for workspace:*): point those at the
         // tarballs too, since the versions are not on the registry.
         writeFileSync(join(app, "package.json"), JSON.stringify({ ...manifest, dependencies: files, pnpm: { overrides: files } }, null, 2));
         ok(run("pnpm", ["install", "--no-frozen-lockfile", "--prefer-offline", "--reporter=append-only"], app, { timeout: 300_000 }));
       }
+      console.log(`${manager} install: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }, 320_000);
 
     /** The file a package's bin entry names (pnpm's .bin shims are shell scripts that need coreutils on PATH). */
@@ -176,15 +190,17 @@ for (const manager of ["npm", "pnpm"] as const) {
       expect(out).toEqual({ div: { quot: 3, rem: 2 }, abs: 42, error: { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" } });
     });
 
-    it("the bindgen CLI turns a .bind.ts schema into a module that works", () => {
+    it("the bindgen CLI turns .bind.ts and .bind.mjs schemas into modules that work", () => {
       const dir = join(app, "schemas");
       mkdirSync(dir, { recursive: true });
       cpSync(join(app, "libc.bind.ts"), join(dir, "libc.bind.ts"));
+      cpSync(join(app, "libm.bind.mjs"), join(dir, "libm.bind.mjs"));
       ok(run(process.execPath, [binOf("bindgen", "ffi-kit-bindgen"), "schemas"], app));
       expect(existsSync(join(dir, "libc.gen.ts"))).toBe(true);
+      expect(existsSync(join(dir, "libm.gen.ts"))).toBe(true);
       ok(run(process.execPath, [binOf("bindgen", "ffi-kit-bindgen"), "schemas", "--check"], app));
       const out = lastJson(ok(run(process.execPath, ["run-generated.mjs", dir], app)));
-      expect(out).toEqual({ abs: 7, labs: String(2n ** 40n), exportsOpen: true });
+      expect(out).toEqual({ abs: 7, labs: String(2n ** 40n), sqrt: 1.5, exportsOpen: true });
     });
 
     it("ffi-kit-fuzz run finds the crash (divide by zero), shrinks it and exits 1", () => {
@@ -201,12 +217,13 @@ for (const manager of ["npm", "pnpm"] as const) {
 
     it("ffi-kit-bench --help", () => {
       const r = ok(run(process.execPath, [binOf("bench", "ffi-kit-bench"), "--help"], app));
-      expect(r.stdout).toMatch(/^usage: ffi-kit-bench <run\|compare\|ci>/);
+      expect(r.stdout).toMatch(/^usage: ffi-kit-bench <run\|compare\|ci\b/);
+      expect(r.stdout).toContain("--out-dir");
     });
 
     it("require('@ffi-kit/core') from CommonJS", () => {
       const out = lastJson(ok(run(process.execPath, ["require-core.cjs"], app)));
-      expect(out).toEqual({ cbrt: 3, memory: "function" });
+      expect(out).toEqual({ sqrt: 9, memory: "function" });
     });
   });
 }

@@ -366,7 +366,7 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
           `FAILED (${failure.kind}${failure.signal ? `, ${failure.signal}` : ""}${failure.originalKind ? `; first found as ${failure.originalKind}` : ""}): ${failure.message}`,
           `  minimal input:  ${renderCall(options.symbol, failure.input)}`,
           `  first found as: ${renderCall(options.symbol, failure.original)}`,
-          `  shrunk in ${failure.shrinks} steps; ${stats}`,
+          `  shrunk in ${failure.shrinks} step${failure.shrinks === 1 ? "" : "s"}; ${stats}`,
           ...(failure.stderr ? [`  stderr: ${failure.stderr.split("\n").slice(-5).join("\n          ")}`] : []),
           `  seed ${failure.seed}, path ${failure.path}`,
           `  replay: ${failure.replay}`,

@@ -48,6 +48,16 @@ export interface IsolatedRunnerOptions {
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /** How long a child may take to start Node and load this package, before it opens the library. */
 const BOOT_TIMEOUT_MS = 60_000;
+/** Opening the library counts against the hang timeout, but gets at least this long (children start together). */
+const MIN_OPEN_TIMEOUT_MS = 2000;
+
+/**
+ * A timer that fires only after the I/O already waiting has been handled: when this process was busy past the
+ * deadline, a frame that arrived in time (sitting in the pipe) is read before the timeout is declared.
+ */
+function deadline(ms: number, stillWaiting: () => boolean, fire: () => void): NodeJS.Timeout {
+  return setTimeout(() => setImmediate(() => (stillWaiting() ? fire() : undefined)), ms);
+}
 
 /** Every child still alive, in any runner: killed when this process exits (see {@link killChildren}). */
 const live = new Set<ChildProcess>();
@@ -110,6 +120,8 @@ class Child {
       exitHook = true;
       process.on("exit", killChildren);
     }
+    const openTimeoutMs = Math.max(timeoutMs, MIN_OPEN_TIMEOUT_MS);
+    let opened = false;
     const failInit = (error: FFIError) => {
       this.#initFailure ??= error;
       this.process.kill("SIGKILL");
@@ -133,20 +145,23 @@ class Child {
         (frame) => {
           if (frame.type === "opening") {
             clearTimeout(this.#initTimer);
-            this.#initTimer = setTimeout(
+            this.#initTimer = deadline(
+              openTimeoutMs,
+              () => !opened,
               () =>
                 failInit(
                   new FFIError(
                     "ERR_FFI_FUZZ_TARGET",
-                    `Cannot fuzz ${target.symbol} in ${target.library}: opening the library did not finish within ${timeoutMs} ms (does a constructor of the library hang?)`,
+                    `Cannot fuzz ${target.symbol} in ${target.library}: opening the library did not finish within ${openTimeoutMs} ms (does a constructor of the library hang?)`,
                   ),
                 ),
-              timeoutMs,
             );
           } else if (frame.type === "ready") {
+            opened = true;
             clearTimeout(this.#initTimer);
             this.#readyResolve();
           } else if (frame.type === "init-failed") {
+            opened = true;
             clearTimeout(this.#initTimer);
             this.#readyReject(new FFIError("ERR_FFI_FUZZ_TARGET", `Cannot fuzz ${target.symbol} in ${target.library}: ${frame.message}`));
           } else {
@@ -183,14 +198,22 @@ class Child {
       let started = 0;
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
+      let finished = false;
       const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => {
-          timedOut = true;
-          this.process.kill("SIGKILL");
-        }, timeoutMs);
+        const call = started;
+        timer = deadline(
+          timeoutMs,
+          () => !finished && started === call,
+          () => {
+            timedOut = true;
+            this.process.kill("SIGKILL");
+          },
+        );
       };
       const finish = (status: BatchEnd["status"]) => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         this.#onFrame = undefined;
         resolve({ results, inFlight, status, started });

@@ -126,12 +126,13 @@ describe("fuzzLibrary options", () => {
   it("stops at a time budget and reports progress", async () => {
     const updates: string[] = [];
     const report = await fuzzLibrary({
-      library, symbol: "add_i32", args: ["i32", "i32"], returns: "i32", timeMs: 1500, batchSize: 200,
+      library, symbol: "add_i32", args: ["i32", "i32"], returns: "i32", timeMs: 4000, batchSize: 100,
       progress: (p) => updates.push(p.phase),
     });
     expect(report.ok).toBe(true);
-    expect(report.elapsedMs).toBeGreaterThanOrEqual(1500);
-    expect(report.runs).toBeGreaterThan(200);
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(4000);
+    // More than one batch (the child's start-up on a busy machine can take a good part of the budget).
+    expect(report.runs).toBeGreaterThan(100);
     expect(updates.length).toBeGreaterThan(1);
     expect(updates.every((u) => u === "fuzzing")).toBe(true);
   });

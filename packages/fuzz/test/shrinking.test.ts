@@ -45,8 +45,9 @@ describe("shrinking keeps bit, modulo and byte-boundary conditions", () => {
     const byte = betterShrinking(fc.constantFrom(0xff), 0, 255);
     expect(minimal(byte, (x) => x >= 0x80)).toBe(0x80);
     expect(minimal(byte, (x) => x > 0x7e)).toBe(0x7f);
-    const i64 = betterShrinking(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), -(2n ** 63n), 2n ** 63n - 1n);
-    const big = fc.check(fc.property(i64, (x) => x % 1000n !== -999n), { seed, numRuns: 2000 });
+    // Generates only values that fail (-999 mod 1000, down to about -2^62); shrinks over the whole i64 range.
+    const i64 = betterShrinking(fc.bigInt({ min: -(2n ** 52n), max: -1n }).map((x) => x * 1000n + 1n), -(2n ** 63n), 2n ** 63n - 1n);
+    const big = fc.check(fc.property(i64, (x) => x % 1000n !== -999n), { seed, numRuns: 100 });
     expect(big.failed).toBe(true);
     expect(big.counterexample).toEqual([-999n]);
   });
