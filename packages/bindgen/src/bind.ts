@@ -11,7 +11,7 @@ import * as runtime from "./runtime.js";
 
 /** The functions `bind()` returns: each validates and converts its arguments, then calls C. */
 export type BoundFunctions<S extends Record<string, FunctionSchema>> = {
-  readonly [K in keyof S]: S[K] extends FunctionSchema<infer Ret> ? (...args: unknown[]) => Ret : never;
+  readonly [K in keyof S]: S[K] extends FunctionSchema<infer Ret, infer Params> ? (...args: Params) => Ret : never;
 };
 
 /** A library with bound functions. */

@@ -196,7 +196,7 @@ describe("ffi-kit-bindgen <dir>", () => {
       fc.property(anyValue, anyValue, anyValue, fc.integer({ min: 0, max: 3 }), (a, b, c, n) => {
         const args = [a, b, c].slice(0, n);
         const x = outcome(() => math.sum3!(...args));
-        const y = outcome(() => bound.symbols.sum3(...args));
+        const y = outcome(() => (bound.symbols.sum3 as (...a: unknown[]) => unknown)(...args));
         expect(x.ok).toBe(y.ok);
         if (x.ok && y.ok) expect(x.value).toBe(y.value);
         else if (!x.ok && !y.ok) expect(String(x.error)).toBe(String(y.error));
