@@ -29,7 +29,7 @@ export interface BoundLibrary<S extends Record<string, FunctionSchema>> {
 export function planBinding(schema: Record<string, unknown>): { names: string[]; emitter: Emitter; source: string } {
   const names = Object.keys(schema);
   if (names.length === 0) throw schemaError("bind(): the schema declares no functions");
-  const emitter = new Emitter(false, runtimeStructs);
+  const emitter = new Emitter(false, runtimeStructs, { packStructs: true });
   const wrappers = names.map((name, i) => {
     const f = schema[name];
     if (!isFunctionSchema(f)) throw schemaError(`bind(): ${JSON.stringify(name)} must be an fn() schema. Received ${describeReceived(f)}`);
