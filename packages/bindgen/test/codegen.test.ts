@@ -214,6 +214,12 @@ describe("ffi-kit-bindgen <dir>", () => {
     expect(() => again.add(1, 1)).toThrow(expect.objectContaining({ name: "FFIError", code: "ERR_FFI_LIBRARY_CLOSED" }));
   });
 
+  it("a valueOf that closes the library while arguments convert: the call throws instead of calling C", async () => {
+    const mod = (await import(pathToFileURL(join(out, "math.gen.ts")).href)) as { open(p: string): { add: Fn; close(): void } };
+    const lib = mod.open(LIB);
+    expect(() => lib.add(1, { valueOf: () => (lib.close(), 2) })).toThrow(expect.objectContaining({ code: "ERR_FFI_LIBRARY_CLOSED" }));
+  });
+
   it("reports bad input: usage, empty directories, schema errors (also for the seed's `bindgen` import name)", () => {
     expect(run().status).toBe(2);
     expect(run("--bogus", bindDir).status).toBe(2);
