@@ -448,7 +448,8 @@ export class Emitter {
     const nested = spec.fields.map((f) => (f.type.kind === "dictionary" ? this.packedWriter(f.type) : ""));
     const id = this.fresh("write");
     this.writers.set(spec.fields, id);
-    const lines = [`function ${id}(o, b) {`, "  if (o === undefined) return;", `  const D = ${P}.dv;`];
+    const lines = [`function ${id}(o, b) {`, "  if (o === undefined) return;"];
+    if (spec.fields.some((f) => f.type.kind !== "dictionary")) lines.push(`  const D = ${P}.dv;`);
     spec.fields.forEach((f, i) => {
       const at = `b + ${int(offsets[i])}`;
       const x = `o.${fieldKey(i)}`;
