@@ -5,11 +5,11 @@
  * with the conversions inline and TSDoc on every declaration. `--check` writes nothing and exits 1 if a file is
  * missing or stale (for CI).
  */
-import { register } from "node:module";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateModule } from "./generate.js";
+import { installTypeScriptHooks } from "./ts-hooks.js";
 
 const usage = "usage: ffi-kit-bindgen <dir> [--out <dir>] [--check]";
 
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`ffi-kit-bindgen: ${root} is not a directory`);
     return 2;
   }
-  register("./ts-hooks.js", import.meta.url);
+  installTypeScriptHooks();
   const files = findBindFiles(root);
   if (files.length === 0) {
     console.error(`ffi-kit-bindgen: no *.bind.ts, *.bind.mts, *.bind.mjs or *.bind.js files under ${root}`);
