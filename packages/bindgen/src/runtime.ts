@@ -24,8 +24,9 @@ export {
   enumName,
   enumValue,
   wellFormed,
-  readByteString,
   EMPTY,
 } from "./webidl.js";
+export { readCString, readByteString, readStruct } from "./native-memory.js";
 export { validateInt32, validateUint32, validateNumber, validateInteger } from "./node-validators.js";
 export { openLibrary, type OpenedLibrary, type LibraryGuard } from "./library.js";
+export { structType, unionType, pointerType } from "./c-types.js";

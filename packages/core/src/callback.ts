@@ -6,6 +6,7 @@ import { koffiTypesForCallback, resolveSignature, type Signature } from "./decla
 import { callbackArgumentExpression, generatedCodeBuiltins, planArgument, registerAddressCarrier, zeroValue, type SlowConverter } from "./conversion.js";
 import { CString } from "./cstring.js";
 import { threadsafeCallbackFactory } from "./extension.js";
+import { armExitGuard } from "./exit-guard.js";
 import type { FFITypeOrString } from "./ffi-type.js";
 import type { JSCallbackOptions, Pointer } from "./types.js";
 
@@ -73,7 +74,16 @@ function acquireTrampoline(sig: Signature, target: (...args: unknown[]) => unkno
   return record as Trampoline;
 }
 
+/**
+ * Points a closed callback's trampoline at the zero-value stub. When `close()` runs inside a JS callback (native
+ * frames below it, e.g. a qsort comparator closing itself), the native call still running may call it again, as
+ * Bun allows: the trampoline keeps calling the JS function until no callback is running, then is released.
+ */
 function releaseTrampoline(t: Trampoline, zero: unknown): void {
+  if (callbackActivity.depth > 0) {
+    setImmediate(() => releaseTrampoline(t, zero));
+    return;
+  }
   t.target = () => zero;
   closedTrampolines.push(t);
 }
@@ -131,12 +141,15 @@ export class JSCallback {
   #handle: { close(): void } | undefined;
   #zero: unknown;
 
-  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<readonly FFITypeOrString[], FFITypeOrString> = {}) {
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<readonly FFITypeOrString[], FFITypeOrString>) {
     if (typeof callback !== "function") {
       throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
     }
     if (options === null || typeof options !== "object") {
-      throw invalidArgType(`new JSCallback(): options must be an object. Received ${describeReceived(options)}`);
+      // Bun's wordings ("Expected object", "Expected an object"), which its users and tests match on.
+      throw invalidArgType(
+        `new JSCallback(): Expected object as argument 2 (options). Expected an object like { args: [...], returns: "void" }. Received ${describeReceived(options)}`,
+      );
     }
     const sig = resolveSignature(options, "new JSCallback()", true);
     this.threadsafe = options.threadsafe === true;
@@ -148,6 +161,8 @@ export class JSCallback {
       this.ptr = handle.ptr as Pointer;
       return;
     }
+    // koffi delivers threadsafe calls through an N-API threadsafe function: see exit-guard.ts for exit.
+    if (this.threadsafe) armExitGuard();
     this.#trampoline = acquireTrampoline(sig, compileInvoker(callback as (...args: unknown[]) => unknown, sig));
     this.ptr = this.#trampoline.address as Pointer;
   }

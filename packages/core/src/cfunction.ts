@@ -1,7 +1,9 @@
 import { koffi, prototype } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, invalidPointer } from "./errors.js";
 import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./declaration.js";
-import { MIN_VALID_ADDRESS } from "./pointer.js";
+import { isUserAddress, USER_ADDRESS_LIMIT_BIGINT } from "./address-space.js";
+
+const MIN_VALID_ADDRESS_BIGINT = 4096n;
 import type { ConvertFn, ConvertFns, FFIFunction, Pointer } from "./types.js";
 
 /** A declaration with the function's address, as `CFunction` and `linkSymbols` take it. */
@@ -10,23 +12,28 @@ export type FFIFunctionWithPtr = FFIFunction & { readonly ptr: Pointer | number 
 /** What `new CFunction(...)` returns: the callable, with `close()`. */
 export type CFunctionInstance<F extends FFIFunction> = ConvertFn<F> & { close(): void };
 
+/** Bun's wording, which its users and tests match on. */
+const PTR_REQUIRED = 'you must provide a "ptr" field with the memory address of the native function.';
+
 function functionAddress(declaration: unknown, name: string, site: string): number | bigint {
   const ptr = (declaration as { ptr?: unknown } | null)?.ptr;
-  if (ptr === undefined) {
-    throw invalidArgType(`${site}: Symbol "${name}" is missing a "ptr" field: a function pointer is required`);
+  if (ptr === undefined || ptr === null) {
+    throw invalidArgType(`${site}: Symbol "${name}" is missing a "ptr" field. When using linkSymbols() or CFunction(), ${PTR_REQUIRED}`);
   }
   if (typeof ptr !== "number" && typeof ptr !== "bigint") {
-    throw invalidArgType(`${site}: "ptr" of "${name}" must be a function pointer (number or bigint). Received ${describeReceived(ptr)}`);
+    throw invalidArgType(`${site}: "ptr" of "${name}" must be a function pointer (number or bigint), ${PTR_REQUIRED} Received ${describeReceived(ptr)}`);
   }
-  if (ptr < MIN_VALID_ADDRESS || (typeof ptr === "number" && Math.trunc(ptr) !== ptr)) {
-    throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: "ptr" of "${name}" (${ptr}) is not a valid function address`);
+  // Below 4096, in the kernel half, beyond 2^64, fractional, NaN, Infinity: calling it would crash the process.
+  const valid = typeof ptr === "number" ? isUserAddress(ptr) : ptr >= MIN_VALID_ADDRESS_BIGINT && ptr < USER_ADDRESS_LIMIT_BIGINT;
+  if (!valid) {
+    throw invalidPointer(`${site}: "ptr" of "${name}" (${typeof ptr === "bigint" ? `${ptr}n` : ptr}) is not a valid function address on this machine`);
   }
   return ptr;
 }
 
 function bind(name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
   if (declaration === null || typeof declaration !== "object") {
-    throw invalidArgType(`${site}: the declaration of "${name}" must be an object. Received ${describeReceived(declaration)}`);
+    throw invalidArgType(`${site}: Expected an object as the declaration of "${name}", like { ptr, args: [...], returns: "i32" }. Received ${describeReceived(declaration)}`);
   }
   const address = functionAddress(declaration, name, site);
   const sig = resolveSignature(declaration, `${site}: symbol "${name}"`);

@@ -13,8 +13,8 @@
 import { describeReceived, invalidArgType } from "./errors.js";
 import { FFIType, typeNames } from "./ffi-type.js";
 import { checkEmptyView } from "./extension.js";
+import { byteLengthOf, bytesOf, isArrayBuffer, isSharedArrayBuffer, isView, typedArrayLength } from "./view-geometry.js";
 
-const { isView } = ArrayBuffer;
 const { asIntN, asUintN } = BigInt;
 const { trunc } = Math;
 const NumberCtor = Number;
@@ -106,13 +106,9 @@ function floatConverter(type: number, site: Site): SlowConverter {
   };
 }
 
-/** True for a view with no bytes, detached ones included (a detached DataView throws on `byteLength`). */
+/** True for a view with no bytes, detached ones included, read through the built-in getters (never user code). */
 function emptyOrDetached(v: ArrayBufferView | ArrayBuffer): boolean {
-  try {
-    return v.byteLength === 0;
-  } catch {
-    return true;
-  }
+  return byteLengthOf(v) <= 0;
 }
 
 /** Converts any accepted pointer value to what koffi takes for `void *`. */
@@ -131,14 +127,14 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
       case "object":
       case "function":
         if (v === null) return null;
-        if (isView(v) || v instanceof ArrayBuffer) {
+        if (isView(v) || isArrayBuffer(v)) {
           if (type === FFIType.function) break;
           if (emptyOrDetached(v)) checkEmptyView(v, site);
           return v;
         }
-        if (v instanceof SharedArrayBuffer) {
+        if (isSharedArrayBuffer(v)) {
           if (type === FFIType.function) break;
-          return new Uint8Array(v); // koffi takes views of shared memory, not the buffer itself
+          return bytesOf(v); // koffi takes views of shared memory, not the buffer itself
         }
         for (const c of carriers) if (c.is(v)) return c.addressOf(v) ?? null;
         break;
@@ -157,11 +153,11 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
 function bufferConverter(site: Site): SlowConverter {
   return (v) => {
     if (typeof v === "object" && v !== null) {
-      if (isView(v) || v instanceof ArrayBuffer) {
+      if (isView(v) || isArrayBuffer(v)) {
         if (emptyOrDetached(v)) checkEmptyView(v, site);
         return v;
       }
-      if (v instanceof SharedArrayBuffer) return new Uint8Array(v);
+      if (isSharedArrayBuffer(v)) return bytesOf(v);
     }
     throw cannotConvert(v, FFIType.buffer, site, "a TypedArray, DataView or ArrayBuffer");
   };
@@ -174,6 +170,8 @@ function bufferConverter(site: Site): SlowConverter {
 export const generatedCodeBuiltins: Readonly<Record<string, unknown>> = Object.freeze({
   $trunc: Math.trunc,
   $isView: ArrayBuffer.isView,
+  // A TypedArray's element count from the built-in getter (-1 for anything else): a forged `length` never counts.
+  $viewLength: typedArrayLength,
   $BigInt: BigInt,
   $asUintN: BigInt.asUintN,
 });
@@ -258,11 +256,11 @@ export function planArgument(type: number, site: Site): ArgPlan {
         koffiType,
         fast: (v, s) =>
           // Non-empty TypedArrays go straight to koffi; empty or detached views (and DataViews) are checked first.
-          `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${s}(${v})) : $isView(${v}) && ${v}.length > 0 ? ${v} : ${s}(${v}))`,
+          `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${s}(${v})) : $viewLength(${v}) > 0 ? ${v} : ${s}(${v}))`,
         slow: pointerConverter(type, site, type === FFIType.cstring),
       };
     case FFIType.buffer:
-      return { koffiType, fast: (v, s) => `($isView(${v}) && ${v}.length > 0 ? ${v} : ${s}(${v}))`, slow: bufferConverter(site) };
+      return { koffiType, fast: (v, s) => `($viewLength(${v}) > 0 ? ${v} : ${s}(${v}))`, slow: bufferConverter(site) };
     default:
       throw new Error(`planArgument: no plan for type ${type}`);
   }

@@ -3,6 +3,7 @@
  * registers itself here when imported, and core, without it, throws an error naming the package to import.
  */
 import { FFIError, withCode } from "./errors.js";
+import { isDetachedBuffer, underlyingBuffer } from "./view-geometry.js";
 
 /** Creates an ArrayBuffer over native memory whose deallocator runs exactly once when it is collected. */
 export interface DeallocatorProvider {
@@ -60,16 +61,6 @@ export function registerExtension(extension: Extension): void {
   if (extension.checkView && !viewChecks.includes(extension.checkView)) viewChecks.push(extension.checkView);
 }
 
-function isDetached(buffer: ArrayBufferLike): boolean {
-  if (typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer) return false;
-  try {
-    new Uint8Array(buffer, 0, 0); // throws TypeError on a detached buffer
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 /**
  * Called by core for an empty view on its way to native code (a pointer argument, `ptr()`): extensions may refuse
  * it with their own error (@ffi-kit/memory: `ERR_FFI_USE_AFTER_FREE`), and a detached buffer is always refused,
@@ -77,8 +68,7 @@ function isDetached(buffer: ArrayBufferLike): boolean {
  */
 export function checkEmptyView(view: ArrayBufferView | ArrayBufferLike, site: string): void {
   for (const check of viewChecks) check(view, site);
-  const buffer = ArrayBuffer.isView(view) ? view.buffer : view;
-  if (isDetached(buffer)) {
+  if (isDetachedBuffer(underlyingBuffer(view))) {
     throw withCode(
       new TypeError(`${site}: the view's ArrayBuffer is detached (transferred or freed); its memory cannot be passed to native code`),
       "ERR_INVALID_ARG_VALUE",

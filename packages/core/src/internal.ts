@@ -4,7 +4,8 @@
  * between minor versions.
  */
 export { koffi, prototype, pointerTo, strlen, decodeUtf8, type KoffiType, type KoffiLibrary } from "./koffi-engine.js";
-export { checkedAddress, MIN_VALID_ADDRESS } from "./pointer.js";
+export { checkedAddress, checkedLength, MAX_VIEW_LENGTH, MIN_VALID_ADDRESS } from "./pointer.js";
+export { USER_ADDRESS_LIMIT, USER_ADDRESS_LIMIT_BIGINT, isUserAddress } from "./address-space.js";
 export {
   planArgument,
   returnExpression,

@@ -1,13 +1,13 @@
 import { koffi } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { describeReceived, invalidArgType, invalidPointer, outOfRange } from "./errors.js";
 import { checkEmptyView } from "./extension.js";
 import { privateSlot } from "./private-slot.js";
 import type { Pointer, TypedArray } from "./types.js";
 import { MIN_VALID_ADDRESS, USER_ADDRESS_LIMIT } from "./address-space.js";
+import { byteLengthOf, bytesOf, isView } from "./view-geometry.js";
 
 export { MIN_VALID_ADDRESS } from "./address-space.js";
 
-const { isView } = ArrayBuffer;
 const { trunc } = Math;
 /** `%TypedArray%.prototype[Symbol.toStringTag]`, captured at load: the element type's name for a TypedArray, else undefined. */
 const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
@@ -65,17 +65,10 @@ class TypedArrayAddress extends ReturnTarget {
 /** The address of a DataView's or ArrayBuffer's first byte (the slow path: these have no unforgeable bounds test). */
 const otherAddress = privateSlot<number>();
 
+/** The byte length of a view or buffer, read through the built-in getters captured at load (never user code). */
 function viewByteLength(view: unknown): number {
-  if (isView(view)) {
-    try {
-      return view.byteLength;
-    } catch {
-      return 0; // a detached DataView throws here; checkEmptyView says what happened
-    }
-  }
-  if (view instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && view instanceof SharedArrayBuffer)) {
-    return view.byteLength;
-  }
+  const length = byteLengthOf(view);
+  if (length >= 0) return length;
   throw invalidArgType(
     `ptr(): argument 1 must be a TypedArray, DataView or ArrayBuffer. Received ${describeReceived(view)}`,
   );
@@ -91,7 +84,7 @@ function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
   let base = (typed ? TypedArrayAddress.read(view as object) : otherAddress.read(view)) ?? -1;
   if (base < 0) {
     // koffi refuses a bare SharedArrayBuffer; a view over it has the same address.
-    base = Number(koffi.address(isView(view) ? view : new Uint8Array(view as ArrayBufferLike)));
+    base = Number(koffi.address(isView(view) ? view : bytesOf(view as ArrayBufferLike)));
     if (typed) TypedArrayAddress.write(view as object, base);
     else otherAddress.write(view as object, base);
   }
@@ -115,15 +108,23 @@ function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
  */
 export const ptr: (view: TypedArray | DataView | ArrayBufferLike, byteOffset?: number) => Pointer = TypedArrayAddress.ptr;
 
+const TWO_64 = 18446744073709551616n;
+
 /**
  * Validates a pointer given to `read.*`, `toArrayBuffer`, `toBuffer` or `CString` and returns it as a number.
- * Addresses below 4096 or outside user space throw `ERR_FFI_INVALID_POINTER` instead of crashing the process.
+ * Numbers and bigints that are not user-space addresses of this machine (below 4096, in the kernel half, beyond
+ * 2^64, negative, fractional, NaN) throw `ERR_FFI_INVALID_POINTER` (a `TypeError`) instead of crashing the process.
  */
 export function checkedAddress(value: unknown, byteOffset: unknown, site: string): number {
   let address: number;
   if (typeof value === "number") address = value;
-  else if (typeof value === "bigint" && value >= 0n && value < 9007199254740992n) address = Number(value);
-  else throw invalidArgType(`${site}: Expected a pointer (a number). Received ${describeReceived(value)}`);
+  else if (typeof value === "bigint") {
+    if (value < 0n || value >= TWO_64) {
+      throw invalidPointer(`${site}: ${value}n is not a valid address (a pointer is an unsigned 64-bit value)`);
+    }
+    // Exact below 2^53; above, any user-space limit is already exceeded and the rounded value still fails below.
+    address = Number(value);
+  } else throw invalidArgType(`${site}: Expected a pointer (a number). Received ${describeReceived(value)}`);
   if (byteOffset !== undefined && byteOffset !== 0) {
     if (typeof byteOffset !== "number" || trunc(byteOffset) !== byteOffset) {
       throw invalidArgType(`${site}: byteOffset must be an integer. Received ${describeReceived(byteOffset)}`);
@@ -131,12 +132,40 @@ export function checkedAddress(value: unknown, byteOffset: unknown, site: string
     address += byteOffset;
   }
   if (!(address >= MIN_VALID_ADDRESS) || trunc(address) !== address || address >= USER_ADDRESS_LIMIT) {
-    throw new FFIError(
-      "ERR_FFI_INVALID_POINTER",
+    throw invalidPointer(
       address >= USER_ADDRESS_LIMIT
         ? `${site}: ${address} is not a valid address (it is outside this machine's user address space, which ends at ${USER_ADDRESS_LIMIT}; reading it would crash the process)`
         : `${site}: ${address} is not a valid address (addresses below ${MIN_VALID_ADDRESS} are never mapped; reading one would crash the process)`,
     );
   }
   return address;
+}
+
+/**
+ * The most bytes one zero-copy view (or CString) may span: lengths from 2^32 up make N-API abort the process on
+ * some Node versions, so they are refused on all of them.
+ */
+export const MAX_VIEW_LENGTH = 2 ** 32 - 1;
+
+/**
+ * Validates the length of a range starting at a validated `address`: an integer in [min, {@link MAX_VIEW_LENGTH}]
+ * whose end stays inside user space. Throws `ERR_INVALID_ARG_TYPE` or `ERR_OUT_OF_RANGE` (a `RangeError`).
+ */
+export function checkedLength(length: unknown, address: number, site: string, min = 1): number {
+  if (typeof length === "bigint") {
+    if (length < 0n || length > BigInt(MAX_VIEW_LENGTH)) {
+      throw outOfRange(`${site}: byteLength must be >= ${min} and <= ${MAX_VIEW_LENGTH}. Received ${length}n`);
+    }
+    length = Number(length);
+  }
+  if (typeof length !== "number" || trunc(length) !== length) {
+    throw invalidArgType(`${site}: byteLength must be an integer. Received ${describeReceived(length)}`);
+  }
+  if (length < min || length > MAX_VIEW_LENGTH) {
+    throw outOfRange(`${site}: byteLength must be >= ${min} and <= ${MAX_VIEW_LENGTH}. Received ${length}`);
+  }
+  if (address + length > USER_ADDRESS_LIMIT) {
+    throw outOfRange(`${site}: ${length} bytes at ${address} run past the end of user address space (${USER_ADDRESS_LIMIT})`);
+  }
+  return length;
 }

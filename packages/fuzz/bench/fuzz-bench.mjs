@@ -81,8 +81,8 @@ const rows = [
   ["crash-isolated calls, one fresh child each", fmt(freshCalls), `${(freshCalls / inProcessCalls).toExponential(1)}x in-process`, ""],
   ["reference: add_i32(i, 1) in process", fmt(inProcessCalls), "1x", ""],
 ];
-const { loadavg } = await import("node:os");
-console.log(`@ffi-kit/fuzz benchmark (node ${process.version}, ${seconds} s per row, load average ${loadavg()[0].toFixed(1)}, ${new Date().toISOString().slice(0, 10)})\n`);
+const { loadavg, cpus } = await import("node:os");
+console.log(`@ffi-kit/fuzz benchmark (${cpus()[0]?.model ?? "unknown CPU"} x${cpus().length}, node ${process.version}, ${seconds} s per row, load average ${loadavg()[0].toFixed(1)}, ${new Date().toISOString().slice(0, 10)})\n`);
 console.log("| measurement | rate | ratio | target |");
 console.log("|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
