@@ -22,6 +22,20 @@ export interface NodeCases {
 
 const declarations = benchSymbols;
 
+const namedProtos = new Map<string, ReturnType<typeof koffi.proto>>();
+/**
+ * `koffi.proto(signature)`, once per process: koffi keeps named types for good and refuses a second one of the same
+ * name, and the suite builds its cases more than once in a process (a confirmation round measures again).
+ */
+export function namedProto(signature: string): ReturnType<typeof koffi.proto> {
+  let proto = namedProtos.get(signature);
+  if (proto === undefined) {
+    proto = koffi.proto(signature);
+    namedProtos.set(signature, proto);
+  }
+  return proto;
+}
+
 /** Builds the Node groups (core, raw koffi, plain JS, N-API floor). Needs the package built. */
 export function nodeCases(): NodeCases {
   requireBuilt();
@@ -99,7 +113,7 @@ export function nodeCases(): NodeCases {
   const N = CALLBACKS_PER_ITERATION;
   const inc = (x: number): number => x + 1;
   const jsCb = new JSCallback(inc, { args: ["i32"], returns: "i32" });
-  const proto = koffi.proto("int32_t bench_cb(int32_t)");
+  const proto = namedProto("int32_t bench_cb(int32_t)");
   const kCb = koffi.register(inc, koffi.pointer(proto));
   const rawCallCb = k.func("call_cb_n", "int32_t", [koffi.pointer(proto), "int32_t"]);
   const jsLoop = (f: (x: number) => number, n: number): number => {

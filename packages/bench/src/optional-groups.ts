@@ -11,7 +11,7 @@ import { dlopen, toArrayBuffer } from "@ffi-kit/core";
 import { koffi } from "@ffi-kit/core/internal";
 import type { GroupSpec, PathSpec } from "./measure.js";
 import { benchLibraryPath, packageDir } from "./native-library.js";
-import { sink } from "./node-cases.js";
+import { namedProto, sink } from "./node-cases.js";
 
 /** What the optional packages contribute to a run. */
 export interface OptionalGroups {
@@ -139,7 +139,7 @@ const callbacksLoader: OptionalLoader = {
     type Tsfn = { readonly ptr: number | null; close(): Promise<void> };
     const ThreadsafeCallback = need<new (fn: (id: number, i: number) => void, o: Record<string, unknown>) => Tsfn>(m, "ThreadsafeCallback", this.packageName);
     const k = koffi.load(benchLibraryPath);
-    const proto = koffi.proto("void bench_pair_cb(int32_t, int32_t)");
+    const proto = namedProto("void bench_pair_cb(int32_t, int32_t)");
     const start = k.func("start_calls", "int32_t", [koffi.pointer(proto), "int32_t", "int32_t"]) as (cb: unknown, t: number, n: number) => number;
     const join = k.func("void join_calls(void)") as () => void;
     const total = THREADS * PER_THREAD;

@@ -123,8 +123,7 @@ export function barChartSvg(report: BenchReport): string {
   rows.forEach((r, i) => {
     const y0 = rowY[i]!;
     if (r.kind === "group") {
-      out.push(`<text x="10" y="${y0 + 14}" font-weight="bold">${esc(r.title)}</text>`);
-      out.push(`<text x="${width - 10}" y="${y0 + 14}" text-anchor="end" fill="#444">reference: ${esc(r.reference)}</text>`);
+      out.push(`<text x="10" y="${y0 + 14}"><tspan font-weight="bold">${esc(r.title)}</tspan><tspan fill="#444">\u00a0\u00a0·\u00a0reference: ${esc(r.reference)}</tspan></text>`);
       return;
     }
     const ns = r.kind === "bun" ? r.ns : r.c.nsPerOp;
@@ -135,7 +134,7 @@ export function barChartSvg(report: BenchReport): string {
     out.push(`<rect class="bar-ns" x="${nsX0}" y="${y0 + 3}" width="${f1(wNs)}" height="${rowH - 6}" fill="${fill}"><title>${esc(label)}: ${formatNs(ns)} ns/op</title></rect>`);
     out.push(`<text x="${f1(nsX0 + wNs + 4)}" y="${y0 + 12}" fill="#222">${formatNs(ns)} ns</text>`);
     if (r.kind === "bun") {
-      out.push(`<text x="${f1(ratioAxis.x(1) + 4)}" y="${y0 + 12}" fill="#777">Bun, another process: no same-run ratio</text>`);
+      out.push(`<text x="${f1(ratioAxis.x(1) + 4)}" y="${y0 + 12}" fill="#777">Bun: other process, no ratio</text>`);
       return;
     }
     const c = r.c;
@@ -203,7 +202,10 @@ export function trendChartSvg(caseId: string, history: readonly HistoryLine[]): 
     `<text x="8" y="34" fill="#555">${nodes.length > 0 ? `Node ${esc(nodes.join(", "))}` : "no runs yet"}</text>`,
   ];
   const panel = (y0: number, title: string, colour: string, value: (p: (typeof points)[number]) => number, fmt: (v: number) => string, oneLine: boolean): void => {
-    const ticks = linearTicks(Math.max(oneLine ? 1.1 : 0, ...points.map(value)) * 1.08);
+    // The 1x line only when the series comes near it: a path at 0.02x would otherwise sit flat on the axis.
+    const peak = Math.max(0, ...points.map(value));
+    const withOne = oneLine && peak > 0.5;
+    const ticks = linearTicks(Math.max(withOne ? 1.1 : 0, peak) * 1.08);
     const max = ticks.at(-1)!;
     const y = (v: number): number => y0 + panelH - (v / max) * panelH;
     out.push(`<text x="${left}" y="${y0 - 6}" font-weight="bold" fill="${colour}">${esc(title)}</text>`);
@@ -211,8 +213,10 @@ export function trendChartSvg(caseId: string, history: readonly HistoryLine[]): 
       out.push(`<line x1="${left}" y1="${f1(y(t))}" x2="${left + w}" y2="${f1(y(t))}" stroke="${t === 0 ? "#999" : "#e5e7eb"}"/>`);
       out.push(`<text x="${left - 5}" y="${f1(y(t) + 4)}" text-anchor="end" fill="#333">${esc(fmt(t))}</text>`);
     }
-    if (oneLine) out.push(`<line x1="${left}" y1="${f1(y(1))}" x2="${left + w}" y2="${f1(y(1))}" stroke="#111" stroke-dasharray="4 3"/><text x="${left + w - 2}" y="${f1(y(1) - 3)}" text-anchor="end" fill="#111">1x = reference</text>`);
+    if (withOne) out.push(`<line x1="${left}" y1="${f1(y(1))}" x2="${left + w}" y2="${f1(y(1))}" stroke="#111" stroke-dasharray="4 3"/><text x="${left + w - 2}" y="${f1(y(1) - 3)}" text-anchor="end" fill="#111">1x = reference</text>`);
     if (points.length >= 2) out.push(`<polyline class="series" fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p, i) => `${f1(px(i))},${f1(y(value(p)))}`).join(" ")}"/>`);
+    const lastPoint = points.at(-1);
+    if (lastPoint !== undefined) out.push(`<text x="${f1(px(points.length - 1) + (points.length === 1 ? 6 : -4))}" y="${f1(y(value(lastPoint)) - 6)}" text-anchor="${points.length === 1 ? "start" : "end"}" fill="${colour}" font-weight="bold">${esc(fmt(value(lastPoint)))}</text>`);
     points.forEach((p, i) =>
       out.push(`<circle class="point" cx="${f1(px(i))}" cy="${f1(y(value(p)))}" r="3" fill="${colour}"><title>${esc(p.at)}${p.commit === undefined ? "" : ` ${esc(p.commit)}`}: ${esc(fmt(value(p)))}</title></circle>`),
     );
@@ -224,8 +228,9 @@ export function trendChartSvg(caseId: string, history: readonly HistoryLine[]): 
   const shown = points.length <= 6 ? points.map((_, i) => i) : [0, Math.round((points.length - 1) / 3), Math.round((2 * (points.length - 1)) / 3), points.length - 1];
   for (const i of shown) {
     const p = points[i]!;
-    out.push(`<text x="${f1(px(i))}" y="${axisY}" text-anchor="middle" fill="#555">${esc(p.at.slice(5, 16).replace("T", " "))}</text>`);
-    if (p.commit !== undefined) out.push(`<text x="${f1(px(i))}" y="${axisY + 13}" text-anchor="middle" fill="#888">${esc(p.commit.slice(0, 7))}</text>`);
+    const anchor = points.length === 1 ? "middle" : i === 0 ? "start" : i === points.length - 1 ? "end" : "middle";
+    out.push(`<text x="${f1(px(i))}" y="${axisY}" text-anchor="${anchor}" fill="#555">${esc(p.at.slice(5, 16).replace("T", " "))}</text>`);
+    if (p.commit !== undefined) out.push(`<text x="${f1(px(i))}" y="${axisY + 13}" text-anchor="${anchor}" fill="#888">${esc(p.commit.slice(0, 7))}</text>`);
   }
   out.push(`<text x="8" y="${height - 8}" fill="#555">one point per run (UTC start time and commit below); hover a point for its figure</text>`);
   out.push("</svg>");
@@ -240,7 +245,7 @@ export function majorsChartSvg(reports: readonly BenchReport[]): string {
   const majors = reports.map((r) => r.runtime.version);
   const cases = unionCases(reports).filter((c) => c.case !== c.reference);
   const byReport = reports.map((r) => new Map(r.cases.map((c) => [c.case, c])));
-  const labelW = 250, panelW = 520, barH = 7, caseGap = 6, headH = 20, top = 76;
+  const labelW = 250, panelW = 520, barH = 9, caseGap = 6, headH = 20, top = 76;
   const caseH = Math.max(1, reports.length) * barH + caseGap;
   const width = labelW + panelW + 90;
   let y = top;
@@ -274,7 +279,7 @@ export function majorsChartSvg(reports: readonly BenchReport[]): string {
   out.push(...logGrid(axis, top - 6, bottom, top - 8, ratioLabel, 1), ...logGrid(axis, bottom, bottom + 4, bottom + 15, ratioLabel, 1));
   for (const l of layout) {
     if (l.kind === "group") {
-      out.push(`<text x="10" y="${l.y + 14}" font-weight="bold">${esc(l.title)}</text>`, `<text x="${width - 10}" y="${l.y + 14}" text-anchor="end" fill="#444">reference: ${esc(l.reference)}</text>`);
+      out.push(`<text x="10" y="${l.y + 14}"><tspan font-weight="bold">${esc(l.title)}</tspan><tspan fill="#444">\u00a0\u00a0·\u00a0reference: ${esc(l.reference)}</tspan></text>`);
       continue;
     }
     out.push(`<text x="${labelW - 6}" y="${l.y + (caseH - caseGap) / 2 + 4}" text-anchor="end">${esc(l.id)}</text>`);
@@ -284,7 +289,7 @@ export function majorsChartSvg(reports: readonly BenchReport[]): string {
       if (c === undefined) return;
       const x1 = axis.x(1), x2 = axis.x(c.ratio);
       out.push(`<rect class="bar-major" x="${f1(Math.min(x1, x2))}" y="${by}" width="${f1(Math.max(1, Math.abs(x2 - x1)))}" height="${barH - 1}" fill="${MAJOR_COLOURS[k % MAJOR_COLOURS.length]}"><title>${esc(l.id)} on Node ${esc(majors[k]!)}: ${c.ratio.toFixed(3)}x (${formatNs(c.nsPerOp)} ns)</title></rect>`);
-      out.push(`<text x="${f1(c.ratio >= 1 ? x2 + 3 : x2 - 3)}" y="${by + barH - 1}" font-size="8" text-anchor="${c.ratio >= 1 ? "start" : "end"}" fill="#333">${c.ratio.toFixed(2)}</text>`);
+      out.push(`<text x="${f1(c.ratio >= 1 ? x2 + 3 : x2 - 3)}" y="${by + barH - 1}" font-size="8.5" text-anchor="${c.ratio >= 1 ? "start" : "end"}" fill="#333">${c.ratio < 0.1 ? c.ratio.toFixed(3) : c.ratio.toFixed(2)}</text>`);
     });
   }
   let lx = 10;
