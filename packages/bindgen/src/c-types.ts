@@ -2,7 +2,7 @@
  * The C side of each schema type: the koffi type it crosses the boundary as, both as a value (for `bind()`) and
  * as source code (for generated modules). Structs are created once per dictionary (koffi never frees types).
  */
-import { koffi, type KoffiType } from "@ffi-kit/core/internal";
+import { pointerType, structType, unionType, type NativeAggregate as KoffiType } from "@ffi-kit/core/internal";
 import type { DictionarySpec, FieldSpec, OneOfSpec, TypeSpec } from "./spec.js";
 import { schemaError } from "./spec.js";
 
@@ -63,14 +63,14 @@ export function storageType(spec: TypeSpec, namer: StructNamer): CType {
     case "dictionary": {
       const struct = namer.struct(spec, () => structOf(spec.fields, namer));
       if (!spec.byPointer) return struct;
-      return { value: koffi.pointer(struct.value as KoffiType), source: `koffi.pointer(${struct.source})` };
+      return { value: pointerType(struct.value as KoffiType), source: `R.pointerType(${struct.source})` };
     }
     case "oneOf":
       return namer.struct(spec, () => {
         const members = spec.members.map((m) => storageType(m, namer));
-        const union = koffi.union(Object.fromEntries(members.map((m, i) => [`m${i}`, m.value])) as Record<string, KoffiType>);
-        const value = koffi.struct({ tag: "int32_t", value: union });
-        const source = `koffi.struct({ tag: "int32_t", value: koffi.union({ ${members.map((m, i) => `m${i}: ${m.source}`).join(", ")} }) })`;
+        const union = unionType(Object.fromEntries(members.map((m, i) => [`m${i}`, m.value])) as Record<string, KoffiType>);
+        const value = structType({ tag: "int32_t", value: union });
+        const source = `R.structType({ tag: "int32_t", value: R.unionType({ ${members.map((m, i) => `m${i}: ${m.source}`).join(", ")} }) })`;
         return { value, source };
       });
     case "globalObject":
@@ -81,8 +81,8 @@ export function storageType(spec: TypeSpec, namer: StructNamer): CType {
 
 function structOf(fields: readonly FieldSpec[], namer: StructNamer): CType {
   const members = fields.map((f) => [f.name, storageType(f.type, namer)] as const);
-  const value = koffi.struct(Object.fromEntries(members.map(([n, c]) => [n, c.value])) as Record<string, KoffiType>);
-  const source = `koffi.struct({ ${members.map(([n, c]) => `${JSON.stringify(n)}: ${c.source}`).join(", ")} })`;
+  const value = structType(Object.fromEntries(members.map(([n, c]) => [n, c.value])) as Record<string, KoffiType>);
+  const source = `R.structType({ ${members.map(([n, c]) => `${JSON.stringify(n)}: ${c.source}`).join(", ")} })`;
   return { value, source };
 }
 

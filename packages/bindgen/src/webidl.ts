@@ -4,7 +4,7 @@
  * `site` names the argument in messages: `add(): argument 2 (b)`.
  */
 import { FFIError } from "@ffi-kit/core";
-import { describeReceived, invalidArgType, invalidArgValue, koffi, strlen, withCode } from "@ffi-kit/core/internal";
+import { describeReceived, invalidArgType, invalidArgValue, readCString, withCode } from "@ffi-kit/core/internal";
 
 const { trunc, floor, min: mathMin, max: mathMax } = Math;
 const { asIntN, asUintN } = BigInt;
@@ -206,7 +206,5 @@ export function wellFormed<S extends string | null>(s: S): S {
 /** Reads a returned NUL-terminated Latin-1 C string (ByteString); NULL becomes `null`. */
 export function readByteString(p: unknown): string | null {
   if (p === 0 || p === 0n || p === null || p === undefined) return null;
-  const address = p as number;
-  const length = strlen(address);
-  return length === 0 ? "" : Buffer.from(koffi.view(address, length)).toString("latin1");
+  return readCString(p, "returned ByteString", "latin1");
 }

@@ -2,7 +2,7 @@
  * Registers this package with @ffi-kit/core when imported: `new JSCallback(fn, { threadsafe: true })` then runs
  * through a {@link ThreadsafeCallback} with the default options (block when full, drain on close).
  */
-import { registerExtension } from "@ffi-kit/core";
+import { registerExtension } from "@ffi-kit/core/extension";
 import { native } from "./native-addon.js";
 import { ThreadsafeCallback, fitsTrampoline } from "./threadsafe-callback.js";
 

@@ -1,8 +1,8 @@
 import { koffi, strlen } from "./koffi-engine.js";
 import { checkedAddress } from "./pointer.js";
 import { describeReceived, invalidArgType, outOfRange } from "./errors.js";
-import { requireDeallocatorProvider } from "./extension.js";
-import type { Pointer } from "./types.js";
+import { requireDeallocatorProvider } from "./extension-registry.js";
+import type { Pointer } from "./pointer-types.js";
 
 const { trunc } = Math;
 

@@ -1,8 +1,13 @@
 import { koffi, prototype } from "./koffi-engine.js";
 import { FFIError, describeReceived, invalidArgType } from "./errors.js";
-import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./declaration.js";
-import { MIN_VALID_ADDRESS } from "./pointer.js";
-import type { ConvertFn, ConvertFns, FFIFunction, Pointer } from "./types.js";
+import { resolveSignature } from "./signature.js";
+import { koffiTypesForCall } from "./koffi-types.js";
+import { compileCall } from "./call-wrapper.js";
+import { createGuard, type Guard } from "./library-handle.js";
+import { USER_ADDRESS_LIMIT_BIGINT, isUserAddress } from "./address-space.js";
+import { MIN_VALID_ADDRESS } from "./address-space.js";
+import type { Pointer } from "./pointer-types.js";
+import type { ConvertFn, ConvertFns, FFIFunction } from "./signature-types.js";
 
 /** A declaration with the function's address, as `CFunction` and `linkSymbols` take it. */
 export type FFIFunctionWithPtr = FFIFunction & { readonly ptr: Pointer | number | bigint };
@@ -18,13 +23,14 @@ function functionAddress(declaration: unknown, name: string, site: string): numb
   if (typeof ptr !== "number" && typeof ptr !== "bigint") {
     throw invalidArgType(`${site}: "ptr" of "${name}" must be a function pointer (number or bigint). Received ${describeReceived(ptr)}`);
   }
-  if (ptr < MIN_VALID_ADDRESS || (typeof ptr === "number" && Math.trunc(ptr) !== ptr)) {
+  // koffi would refuse Infinity or 2n**70n with an uncoded error, and jump to any other address it is given.
+  if (typeof ptr === "number" ? !isUserAddress(ptr) : ptr < BigInt(MIN_VALID_ADDRESS) || ptr >= USER_ADDRESS_LIMIT_BIGINT) {
     throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: "ptr" of "${name}" (${ptr}) is not a valid function address`);
   }
   return ptr;
 }
 
-function bind(name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
+function bind(library: string, name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
   if (declaration === null || typeof declaration !== "object") {
     throw invalidArgType(`${site}: the declaration of "${name}" must be an object. Received ${describeReceived(declaration)}`);
   }
@@ -32,7 +38,7 @@ function bind(name: string, declaration: unknown, guard: Guard, site: string): (
   const sig = resolveSignature(declaration, `${site}: symbol "${name}"`);
   const { ret, args } = koffiTypesForCall(sig);
   const raw = koffi.decode(address, prototype(ret, args)) as (...args: unknown[]) => unknown;
-  const compiled = compileCall(name, sig, raw, guard);
+  const compiled = compileCall(library, name, sig, raw, guard);
   Object.defineProperties(compiled.fn, {
     ptr: { value: typeof address === "bigint" ? Number(address) : address, enumerable: true },
     native: { value: compiled.native },
@@ -42,12 +48,7 @@ function bind(name: string, declaration: unknown, guard: Guard, site: string): (
 }
 
 function closedGuard(message: () => string): Guard {
-  return {
-    closed: false,
-    fail(): never {
-      throw new FFIError("ERR_FFI_FUNCTION_CLOSED", message());
-    },
-  };
+  return createGuard("ERR_FFI_FUNCTION_CLOSED", message);
 }
 
 interface CFunctionConstructor {
@@ -65,7 +66,7 @@ interface CFunctionConstructor {
 export const CFunction = function CFunction(this: unknown, declaration: FFIFunctionWithPtr) {
   if (new.target === undefined) throw invalidArgType("Class constructor CFunction cannot be invoked without 'new'");
   const guard = closedGuard(() => "Cannot call this CFunction: it was closed");
-  const fn = bind("CFunction", declaration, guard, "new CFunction()");
+  const fn = bind("CFunction", "CFunction", declaration, guard, "new CFunction()");
   Object.defineProperty(fn, "close", {
     value: function close(): void {
       guard.closed = true;
@@ -94,7 +95,7 @@ export function linkSymbols<const Fns extends Record<string, FFIFunctionWithPtr>
   for (const name of names) {
     const guard = closedGuard(() => `Cannot call "${name}": linkSymbols() was closed`);
     guards.push(guard);
-    out[name] = bind(name, symbols[name], guard, "linkSymbols()");
+    out[name] = bind("linkSymbols", name, symbols[name], guard, "linkSymbols()");
   }
   const close = (): void => {
     for (const g of guards) g.closed = true;

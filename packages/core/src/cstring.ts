@@ -2,8 +2,8 @@ import { inspect } from "node:util";
 import { decodeUtf8, koffi, strlen } from "./koffi-engine.js";
 import { checkedAddress } from "./pointer.js";
 import { describeReceived, invalidArgType, outOfRange } from "./errors.js";
-import { registerAddressCarrier } from "./conversion.js";
-import type { Pointer } from "./types.js";
+import { registerExtension } from "./extension-registry.js";
+import type { Pointer } from "./pointer-types.js";
 
 const { trunc } = Math;
 const EMPTY = new ArrayBuffer(0);
@@ -67,10 +67,15 @@ export class CString extends String {
   }
 }
 
-registerAddressCarrier(
-  (v) => v instanceof CString,
-  (v) => {
-    const s = v as CString;
-    return s.ptr === 0 ? null : s.ptr + (s.byteOffset ?? 0);
-  },
-);
+registerExtension({
+  name: "@ffi-kit/core",
+  addressCarriers: [
+    {
+      is: (v) => v instanceof CString,
+      addressOf(v) {
+        const s = v as CString;
+        return s.ptr === 0 ? null : s.ptr + (s.byteOffset ?? 0);
+      },
+    },
+  ],
+});

@@ -1,6 +1,6 @@
 import { koffi } from "./koffi-engine.js";
 import { checkedAddress, MIN_VALID_ADDRESS } from "./pointer.js";
-import type { Pointer } from "./types.js";
+import type { Pointer } from "./pointer-types.js";
 
 /**
  * Native memory is read through DataViews over 64 KiB windows, created once and cached (direct-mapped, 256

@@ -1,7 +1,8 @@
-import { resolveSignature, wrapperSource } from "./declaration.js";
+import { resolveSignature } from "./signature.js";
+import { wrapperSource } from "./call-wrapper.js";
 import { invokerSource } from "./callback.js";
 import { describeReceived, invalidArgType } from "./errors.js";
-import type { FFIFunction } from "./types.js";
+import type { FFIFunction } from "./signature-types.js";
 
 /**
  * The generated JavaScript glue for each declaration (Bun shows its C glue; we have none, so this is the wrapper

@@ -4,7 +4,7 @@
  * finalizer calls `deallocator(bytes, context)` on the JS thread, exactly once; `dispose()` and process exit can
  * call it earlier, and then the finalizer does nothing.
  */
-import type { DeallocatorProvider } from "@ffi-kit/core";
+import type { DeallocatorProvider } from "@ffi-kit/core/extension";
 import { Allocation, FreeKind, State, link, release, stamp, takeId, watch } from "./allocation.js";
 import { copying, externalRefused } from "./buffer-mode.js";
 import { native } from "./native-addon.js";
