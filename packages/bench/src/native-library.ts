@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadNativeAddon } from "@ffi-kit/core/internal";
+import { FFIError } from "@ffi-kit/core";
 
 /** The package folder (this file lives in dist/ or src/). */
 export const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -25,9 +26,7 @@ export interface FloorAddon {
 /** Throws one clear error (with the cause) when the suite's native parts are not built. */
 export function requireBuilt(): void {
   if (!existsSync(benchLibraryPath)) {
-    throw Object.assign(new Error(`@ffi-kit/bench: ${benchLibraryPath} is missing; build the package first (pnpm --filter @ffi-kit/bench build)`), {
-      code: "ERR_FFI_BENCH_NOT_BUILT",
-    });
+    throw new FFIError("ERR_FFI_BENCH_NOT_BUILT", `@ffi-kit/bench: ${benchLibraryPath} is missing; build the package first (pnpm --filter @ffi-kit/bench build)`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { koffi, pointerTo, prototype } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { callbackActivity } from "./callback-activity.js";
 import { FFIType } from "./ffi-type.js";
 import { resolveSignature, type Signature } from "./signature.js";
@@ -137,13 +137,18 @@ export class JSCallback {
   #zero: unknown;
 
   constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<readonly FFITypeOrString[], FFITypeOrString> = {}) {
-    if (typeof callback !== "function") {
-      throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
+    let sig: Signature;
+    try {
+      if (typeof callback !== "function") {
+        throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
+      }
+      if (options === null || typeof options !== "object") {
+        throw invalidArgType(`new JSCallback(): options must be an object. Received ${describeReceived(options)}`);
+      }
+      sig = resolveSignature(options, "new JSCallback()", true);
+    } catch (e) {
+      throw startStackAt(e, JSCallback);
     }
-    if (options === null || typeof options !== "object") {
-      throw invalidArgType(`new JSCallback(): options must be an object. Received ${describeReceived(options)}`);
-    }
-    const sig = resolveSignature(options, "new JSCallback()", true);
     this.threadsafe = options.threadsafe === true;
     this.#zero = zeroValue(sig.returns);
     const factory = this.threadsafe ? threadsafeCallbackFactory() : undefined;

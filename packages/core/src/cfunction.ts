@@ -1,5 +1,5 @@
 import { koffi, prototype } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
@@ -66,7 +66,12 @@ interface CFunctionConstructor {
 export const CFunction = function CFunction(this: unknown, declaration: FFIFunctionWithPtr) {
   if (new.target === undefined) throw invalidArgType("Class constructor CFunction cannot be invoked without 'new'");
   const guard = closedGuard(() => "Cannot call this CFunction: it was closed");
-  const fn = bind("CFunction", "CFunction", declaration, guard, "new CFunction()");
+  let fn: (...args: unknown[]) => unknown;
+  try {
+    fn = bind("CFunction", "CFunction", declaration, guard, "new CFunction()");
+  } catch (e) {
+    throw startStackAt(e, CFunction);
+  }
   Object.defineProperty(fn, "close", {
     value: function close(): void {
       guard.closed = true;
@@ -83,6 +88,16 @@ export const CFunction = function CFunction(this: unknown, declaration: FFIFunct
  * lib.symbols.getMajor(); lib.close();
  */
 export function linkSymbols<const Fns extends Record<string, FFIFunctionWithPtr>>(
+  symbols: Fns,
+): { readonly symbols: ConvertFns<Fns>; close(): void; [Symbol.dispose](): void } {
+  try {
+    return link(symbols);
+  } catch (e) {
+    throw startStackAt(e, linkSymbols);
+  }
+}
+
+function link<const Fns extends Record<string, FFIFunctionWithPtr>>(
   symbols: Fns,
 ): { readonly symbols: ConvertFns<Fns>; close(): void; [Symbol.dispose](): void } {
   if (symbols === null || typeof symbols !== "object") {

@@ -1,4 +1,4 @@
-import { describeReceived, invalidArgType } from "./errors.js";
+import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
@@ -14,6 +14,14 @@ import type { ConvertFns, FFIFunction, Library } from "./signature-types.js";
  * console.log(lib.symbols.sqlite3_libversion());
  */
 export function dlopen<const Fns extends Record<string, FFIFunction>>(path: string | URL, symbols: Fns): Library<Fns> {
+  try {
+    return open(path, symbols);
+  } catch (e) {
+    throw startStackAt(e, dlopen);
+  }
+}
+
+function open<const Fns extends Record<string, FFIFunction>>(path: string | URL, symbols: Fns): Library<Fns> {
   const file = libraryPathArgument(path);
   if (symbols === null || typeof symbols !== "object") {
     throw invalidArgType(`dlopen(): argument 2 (symbols) must be an object. Received ${describeReceived(symbols)}`);

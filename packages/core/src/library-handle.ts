@@ -4,7 +4,7 @@
  * native frames. `dlopen` and @ffi-kit/bindgen's `bind()` both open libraries through {@link openLibraryHandle}.
  */
 import { koffi, type KoffiLibrary, type KoffiType } from "./koffi-engine.js";
-import { FFIError, invalidArgType, invalidArgValue, withCode } from "./errors.js";
+import { FFIError, invalidArgType, invalidArgValue, startStackAt, withCode } from "./errors.js";
 import { alternativePaths, libraryPathArgument } from "./library-path.js";
 import { callbackActivity } from "./callback-activity.js";
 
@@ -16,12 +16,14 @@ export interface Guard {
 
 /** A guard whose `fail()` throws `FFIError` `code` with `message()`. */
 export function createGuard(code: "ERR_FFI_LIBRARY_CLOSED" | "ERR_FFI_FUNCTION_CLOSED", message: () => string): Guard {
-  return {
+  const guard: Guard = {
     closed: false,
     fail(): never {
-      throw new FFIError(code, message());
+      // The stack starts at the wrapper the user called (its frame names ffi-kit://<library>/<symbol>.js).
+      throw startStackAt(new FFIError(code, message()), guard.fail);
     },
   };
+  return guard;
 }
 
 /** Opens a library with koffi, trying the alternatives a user would expect; throws `ERR_DLOPEN_FAILED` naming the path. */

@@ -1,7 +1,7 @@
 import { resolveSignature } from "./signature.js";
 import { wrapperSource } from "./call-wrapper.js";
 import { invokerSource } from "./callback.js";
-import { describeReceived, invalidArgType } from "./errors.js";
+import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import type { FFIFunction } from "./signature-types.js";
 
 /**
@@ -12,6 +12,14 @@ import type { FFIFunction } from "./signature-types.js";
  * console.log(viewSource({ add: { args: ["i32", "i32"], returns: "i32" } })[0]);
  */
 export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback = false): string[] {
+  try {
+    return sources(symbols, isCallback);
+  } catch (e) {
+    throw startStackAt(e, viewSource);
+  }
+}
+
+function sources(symbols: Record<string, FFIFunction> | FFIFunction, isCallback: boolean): string[] {
   if (symbols === null || typeof symbols !== "object") {
     throw invalidArgType(`viewSource(): argument 1 must be an object of declarations. Received ${describeReceived(symbols)}`);
   }

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
+import { FFIError } from "@ffi-kit/core";
 import { CONVERSION_PROPERTY_NAMES, conversionProperties, type ConversionProperty } from "./conversion-properties.js";
 import type { ValueKind } from "./arbitraries.js";
 
@@ -63,9 +64,7 @@ export function defaultConversionLibrary(): string {
   const path = fileURLToPath(new URL("../test/fixtures/build/libconversions.so", import.meta.url));
   if (!existsSync(path)) {
     const source = fileURLToPath(new URL("../test/fixtures/conversions.c", import.meta.url));
-    throw Object.assign(new Error(`The conversions library ${path} is missing. Build it: cc -O2 -shared -fPIC -o ${path} ${source}`), {
-      code: "ERR_FFI_FUZZ_LIBRARY_MISSING",
-    });
+    throw new FFIError("ERR_FFI_FUZZ_LIBRARY_MISSING", `The conversions library ${path} is missing. Build it: cc -O2 -shared -fPIC -o ${path} ${source}`);
   }
   return path;
 }
