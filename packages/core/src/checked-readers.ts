@@ -5,7 +5,6 @@
  */
 import { koffi, strlen, type KoffiType } from "./koffi-engine.js";
 import { checkedAddress } from "./pointer.js";
-import { outOfRange } from "./errors.js";
 
 /** A C aggregate type (struct, union, pointer) made by core for declarations and {@link decodeStruct}. */
 export type NativeAggregate = KoffiType;
@@ -30,15 +29,6 @@ export function readCString(address: unknown, site: string, encoding: "utf8" | "
   if (length === 0) return "";
   if (encoding === "utf8") return koffi.decode.string(p, length) as string;
   return Buffer.from(koffi.view(p, length) as ArrayBuffer).toString("latin1");
-}
-
-/** An ArrayBuffer over `length` bytes at a checked address (no copy; valid while the memory is). */
-export function view(address: unknown, length: number, site: string): ArrayBuffer {
-  const p = checkedAddress(address, undefined, site);
-  if (!(length > 0 && length < 2 ** 32 && Math.trunc(length) === length)) {
-    throw outOfRange(`${site}: a view of ${length} bytes cannot be made (from 1 to 2^32-1)`);
-  }
-  return koffi.view(p, length) as ArrayBuffer;
 }
 
 /** Decodes the struct of `type` at a checked address into a plain object. */

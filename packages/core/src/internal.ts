@@ -1,22 +1,23 @@
 /**
  * `@ffi-kit/core/internal`: what the other ffi-kit packages build on, and only that (each name is used by a sibling
  * package). Not part of the bun:ffi surface; may change between minor versions. Extension points are in
- * `@ffi-kit/core/extension`; native memory is reached only through the checked readers here, never raw koffi.
+ * `@ffi-kit/core/extension`; native memory is reached only through the checked readers here, never raw koffi
+ * (test/layout.test.ts holds this entry to that).
  */
 // Errors in Node's style (memory, callbacks, bindgen).
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
 // Pointers (memory).
 export { checkedAddress, MIN_VALID_ADDRESS } from "./pointer.js";
 // Checked native memory and C aggregate types (bindgen).
-export { readCString, view, decodeStruct, structType, unionType, pointerType, type NativeAggregate } from "./checked-readers.js";
+export { readCString, decodeStruct, structType, unionType, pointerType, type NativeAggregate } from "./checked-readers.js";
 // Libraries (bindgen).
-export { openLibraryHandle, type LibraryHandle, type Guard, type NativeType } from "./library-handle.js";
+export { openLibraryHandle, type Guard, type NativeType } from "./library-handle.js";
 // Declarations and the code generator (callbacks, bindgen).
-export { resolveSignature, type Signature } from "./signature.js";
-export { planArgument, type ArgumentPlan } from "./conversion-codegen.js";
+export { resolveSignature } from "./signature.js";
+export { planArgument } from "./conversion-codegen.js";
 export { zeroValue } from "./converters.js";
-export { compileUnit, mergeBindings, identifierFor, type Unit, type Fragment, type Bindings } from "./codegen.js";
+export { compileUnit, mergeBindings, type Bindings } from "./codegen.js";
 export { generatedGlobals } from "./globals.js";
 // Native addons and per-object slots (memory, callbacks, bench).
 export { loadNativeAddon } from "./native-addon.js";
-export { privateSlot, type PrivateSlot } from "./private-slot.js";
+export { privateSlot } from "./private-slot.js";
