@@ -9,7 +9,7 @@ import { planArgument, planCallbackArgument } from "./conversion-codegen.js";
 import { compileUnit, mergeBindings, type Unit } from "./codegen.js";
 import { registerExtension, threadsafeCallbackFactory } from "./extension-registry.js";
 import type { FFITypeOrString } from "./ffi-type.js";
-import type { JSCallbackOptions } from "./signature-types.js";
+import type { JSCallbackFunction, JSCallbackOptions } from "./signature-types.js";
 import type { Pointer } from "./pointer-types.js";
 
 export { callbackActivity } from "./callback-activity.js";
@@ -127,16 +127,27 @@ function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (.
  * lib.symbols.qsort_ints(data, n, cb);   // or cb.ptr, slightly faster
  * cb.close();
  */
-export class JSCallback {
+export class JSCallback<
+  const A extends readonly FFITypeOrString[] = readonly FFITypeOrString[],
+  const R extends FFITypeOrString = FFITypeOrString,
+> {
   /** The C function pointer; `null` once closed. */
-  ptr: Pointer | null;
+  readonly ptr: Pointer | null;
   /** Whether native threads other than the JS thread may call it. */
   readonly threadsafe: boolean;
   #trampoline: Trampoline | undefined;
   #handle: { close(): void } | undefined;
   #zero: unknown;
 
-  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<readonly FFITypeOrString[], FFITypeOrString> = {}) {
+  /**
+   * @param callback called with the C arguments converted for JS (unannotated parameters get the declared
+   * types); its result is converted to the return type
+   * @param options `{ args, returns, threadsafe }`, as `bun:ffi` takes them
+   */
+  constructor(callback: JSCallbackFunction<A, R>, options: JSCallbackOptions<A, R>);
+  /** Parameters annotated more loosely than declared (`(a: number) => ...` for a `"ptr"`, as bun:ffi's examples do). */
+  constructor(callback: (...args: any[]) => unknown, options?: JSCallbackOptions<A, R>);
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<A, R> = {}) {
     let sig: Signature;
     try {
       if (typeof callback !== "function") {
@@ -165,7 +176,7 @@ export class JSCallback {
   /** Stops the callback: `ptr` becomes `null`; native calls through the old pointer return the zero value. Idempotent. */
   close(): void {
     if (this.ptr === null) return;
-    this.ptr = null;
+    (this as { ptr: Pointer | null }).ptr = null;
     if (this.#trampoline !== undefined) {
       releaseTrampoline(this.#trampoline, this.#zero);
       this.#trampoline = undefined;

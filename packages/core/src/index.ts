@@ -25,6 +25,7 @@ export type {
   ConvertFns,
   Library,
   JSCallbackOptions,
+  JSCallbackFunction,
   ArgType,
   ReturnsType,
   FFITypeToArgsType,

@@ -112,3 +112,18 @@ export interface JSCallbackOptions<A extends readonly FFITypeOrString[] = readon
   /** Callable from any thread (see README: without @ffi-kit/callbacks, koffi's blocking delivery is used). */
   readonly threadsafe?: boolean;
 }
+
+type CallbackArgs<A> = { -readonly [K in keyof A]: ReturnsType<A[K]> };
+
+/**
+ * The JavaScript function of a `JSCallback` declared with `args` A and `returns` R: it receives what C passes,
+ * converted as return values are (`"i64"` a bigint, `"ptr"` a number or null, `"cstring"` a CString). Its result
+ * is converted to R by the rules of arguments, which accept more than R's own type (a boolean for an `"i32"`), so
+ * it is typed `unknown`.
+ *
+ * @example
+ * const compare: JSCallbackFunction<["ptr", "ptr"], "i32"> = (a, b) => read.i32(a!) - read.i32(b!);
+ */
+export type JSCallbackFunction<A extends readonly FFITypeOrString[] = readonly FFITypeOrString[], R extends FFITypeOrString = FFITypeOrString> = (
+  ...args: CallbackArgs<A>
+) => [R] extends [unknown] ? unknown : never;

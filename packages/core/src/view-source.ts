@@ -11,6 +11,11 @@ import type { FFIFunction } from "./signature-types.js";
  * @example
  * console.log(viewSource({ add: { args: ["i32", "i32"], returns: "i32" } })[0]);
  */
+export function viewSource(symbols: Record<string, FFIFunction>, isCallback?: false): string[];
+/** The glue of one declaration (`{ args, returns }`); with `isCallback`, of a JSCallback with that signature. */
+export function viewSource(declaration: FFIFunction, isCallback?: boolean): string[];
+/** With `isCallback`, the glue that runs when C calls a JSCallback of each declaration's signature. */
+export function viewSource(symbols: Record<string, FFIFunction>, isCallback: true): string[];
 export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback = false): string[] {
   try {
     return sources(symbols, isCallback);
