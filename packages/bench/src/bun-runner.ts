@@ -33,7 +33,7 @@ export function findBun(): string | undefined {
 export function runBun(options: MeasureOptions, groups: readonly string[] | undefined, log: (line: string) => void): BunSection {
   const bun = findBun();
   if (bun === undefined) {
-    return { ran: false, reason: "no Bun binary found (set FFI_KIT_BUN, or run `pnpm --filter @ffi-kit/bench fetch-bun`)", cases: [] };
+    return { ran: false, reason: `no Bun binary found (set FFI_KIT_BUN to one, put \`bun\` on PATH, or install @oven/bun-${process.platform}-${process.arch} beside @ffi-kit/bench)`, cases: [] };
   }
   const script = fileURLToPath(new URL("./bun-suite.js", import.meta.url));
   log(`bun: running the same groups under ${bun}`);

@@ -5,8 +5,10 @@
  *   ffi-kit-bench run      [--rounds N] [--max-time S] [--clock thread-cpu|wall] [--groups a,b] [--paths p,q] [--no-bun] [--out-dir DIR]
  *   ffi-kit-bench compare  [--baseline FILE] [--current REPORT.json] [--threshold 0.1] [--alpha 0.05]
  *                          [--test welch|mann-whitney] [--update-baseline] [run options]
- *   ffi-kit-bench ci       [--baseline FILE] [--threshold T] [--update-baseline] [--bun] [run options]
+ *   ffi-kit-bench ci       [--baseline FILE] [--threshold T] [--update-baseline] [--no-confirm] [--bun] [run options]
+ *   ffi-kit-bench majors   [--out-dir DIR]
  *
+ * Without --baseline, `compare` and `ci` use baseline/<full|ci>-node<major>.json of the running Node major.
  * Exit codes: 0 fine, 1 significant regression, 2 usage error or missing baseline.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -14,9 +16,11 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runSuite, FULL_SETTINGS, CI_SETTINGS, CI_SELECTION, type RunOptions, type Selection } from "./suite.js";
 import { markdownReport } from "./markdown-report.js";
-import { barChartSvg, trendChartSvg } from "./svg-charts.js";
+import { barChartSvg, trendChartSvg, majorsChartSvg } from "./svg-charts.js";
 import { appendHistory, readHistory } from "./history.js";
-import { compareReports, comparisonMarkdown, DEFAULT_COMPARE, type CompareOptions } from "./compare.js";
+import { compareReports, comparisonMarkdown, confirmComparison, DEFAULT_COMPARE, type CompareOptions } from "./compare.js";
+import { baselineFileName, chooseBaseline, nodeMajor } from "./baselines.js";
+import { majorsMarkdown, readMajorReports, majorReportFile } from "./majors.js";
 import { packageDir } from "./native-library.js";
 import { parseSlowdowns } from "./slowdown.js";
 import type { BenchReport } from "./schema.js";
@@ -24,13 +28,15 @@ import type { BenchReport } from "./schema.js";
 /** The threshold of `ffi-kit-bench ci`: wide enough for a shared 2-core machine, far below a 2x slowdown. */
 export const CI_THRESHOLD = 0.35;
 
-const USAGE = `usage: ffi-kit-bench <run|compare|ci> [options]
-  run       measure every group; print the Markdown table; write report.json, report.md, chart.svg,
-            history.jsonl and trends/*.svg into --out-dir (default: the package's results/)
-  compare   run (or read --current) and compare with --baseline (default baseline/full.json)
-  ci        bounded run of the core paths, compared with baseline/ci.json (threshold ${CI_THRESHOLD * 100}%)
+const USAGE = `usage: ffi-kit-bench <run|compare|ci|majors> [options]
+  run       measure every group; print the Markdown table; write report.json, report-node<major>.json, report.md,
+            chart.svg, history.jsonl, trends/*.svg, majors.md and majors.svg into --out-dir (default: the package's results/)
+  compare   run (or read --current) and compare with --baseline (default baseline/full-node<major>.json)
+  ci        bounded run of the core paths, compared with baseline/ci-node<major>.json (threshold ${CI_THRESHOLD * 100}%);
+            cases flagged are re-measured once and fail only when the re-measurement agrees (--no-confirm: no re-run)
+  majors    print the table comparing the Node majors of the report-node<major>.json files in --out-dir; write majors.svg
 options: --rounds N --max-time S --clock thread-cpu|wall --groups a,b --paths p,q --no-bun --bun --out-dir DIR --baseline FILE
-         --current FILE --threshold X --alpha X --test welch|mann-whitney --update-baseline --quiet`;
+         --current FILE --threshold X --alpha X --test welch|mann-whitney --update-baseline --no-confirm --quiet`;
 
 class UsageError extends Error {}
 
@@ -52,8 +58,25 @@ function writeOutputs(report: BenchReport, outDir: string): void {
   writeFileSync(join(outDir, "chart.svg"), barChartSvg(report));
   const historyFile = join(outDir, "history.jsonl");
   appendHistory(historyFile, report);
-  const history = readHistory(historyFile).filter((h) => Object.keys(h.injectedSlowdowns ?? {}).length === 0);
+  // One series per mode and Node major: a figure of another V8 or of the shorter CI settings is not the same series.
+  const major = nodeMajor(report.runtime.version);
+  const history = readHistory(historyFile).filter(
+    (h) => Object.keys(h.injectedSlowdowns ?? {}).length === 0 && h.mode === report.mode && nodeMajor(h.node) === major,
+  );
   for (const c of report.cases) writeFileSync(join(outDir, "trends", `${c.case.replace(/[^\w.-]+/g, "_")}.svg`), trendChartSvg(c.case, history));
+  if (Object.keys(report.injectedSlowdowns).length === 0) {
+    // The latest real run of each Node major, for the side-by-side comparison.
+    writeFileSync(join(outDir, majorReportFile(report.mode, nodeMajor(report.runtime.version))), `${JSON.stringify(report, null, 2)}\n`);
+  }
+  if (report.mode === "full" || readMajorReports(outDir, "full").length === 0) writeMajors(outDir, report.mode);
+}
+
+function writeMajors(outDir: string, mode: "ci" | "full"): string {
+  const reports = readMajorReports(outDir, mode);
+  const table = majorsMarkdown(reports);
+  writeFileSync(join(outDir, "majors.md"), table);
+  writeFileSync(join(outDir, "majors.svg"), majorsChartSvg(reports));
+  return table;
 }
 
 function readReport(file: string): BenchReport {
@@ -81,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
       alpha: { type: "string" },
       test: { type: "string" },
       "update-baseline": { type: "boolean" },
+      "no-confirm": { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -90,7 +114,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined && values.help !== true ? 2 : 0;
   }
-  if (!["run", "compare", "ci"].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (!["run", "compare", "ci", "majors"].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (command === "majors") {
+    const dir = resolve(values["out-dir"] ?? join(packageDir, "results"));
+    // Full runs when there are any, else the CI runs.
+    const table = writeMajors(dir, readMajorReports(dir, "full").length > 0 ? "full" : "ci");
+    process.stdout.write(`${table}\nwritten: ${dir}/{majors.md,majors.svg}\n`);
+    return 0;
+  }
   if (values.test !== undefined && values.test !== "welch" && values.test !== "mann-whitney") {
     throw new UsageError(`--test must be "welch" or "mann-whitney". Received ${JSON.stringify(values.test)}`);
   }
@@ -117,18 +148,30 @@ async function main(argv: string[]): Promise<number> {
     log: quiet ? () => {} : (line) => process.stderr.write(`${line}\n`),
   };
   const outDir = resolve(values["out-dir"] ?? join(packageDir, "results"));
+  const mode = ci ? "ci" : "full";
+  const baselineDir = join(packageDir, "baseline");
+  const choice =
+    values.baseline !== undefined || values["update-baseline"] === true ? undefined : chooseBaseline(baselineDir, mode, nodeMajor());
+  const explicitThreshold = num(values.threshold, "threshold", 0, 100);
+  const defaultThreshold = ci ? CI_THRESHOLD : DEFAULT_COMPARE.threshold;
   const compareOptions: CompareOptions = {
-    threshold: num(values.threshold, "threshold", 0, 100) ?? (ci ? CI_THRESHOLD : DEFAULT_COMPARE.threshold),
+    threshold: explicitThreshold ?? (choice !== undefined && !choice.exact ? 2 * defaultThreshold : defaultThreshold),
     alpha: num(values.alpha, "alpha", 0, 1) ?? DEFAULT_COMPARE.alpha,
     test: (values.test as CompareOptions["test"] | undefined) ?? DEFAULT_COMPARE.test,
   };
-  const baselineFile = resolve(values.baseline ?? join(packageDir, "baseline", ci ? "ci.json" : "full.json"));
+  const baselineFile = resolve(values.baseline ?? choice?.file ?? join(baselineDir, baselineFileName(mode, nodeMajor())));
+  if (command !== "run" && choice !== undefined && !quiet) process.stderr.write(`ffi-kit-bench: ${choice.note}\n`);
+  if (command !== "run" && choice !== undefined && !choice.exact) process.stdout.write(`Note: ${choice.note}\n\n`);
 
   if (values["update-baseline"] === true && Object.keys(parseSlowdowns()).length > 0) {
     throw new UsageError("refusing to write a baseline from a run with injected slowdowns (FFI_KIT_BENCH_SLOWDOWN)");
   }
   if (command !== "run" && values["update-baseline"] !== true && !existsSync(baselineFile)) {
-    throw new UsageError(`no baseline at ${baselineFile}: create it with \`ffi-kit-bench ${command} --update-baseline\``);
+    throw new UsageError(
+      values.baseline === undefined
+        ? `no baseline for ${mode} runs in ${baselineDir} (looked for ${baselineFileName(mode, nodeMajor())} and any other ${mode}-node<major>.json): create one with \`ffi-kit-bench ${command} --update-baseline\``
+        : `no baseline at ${baselineFile}: create it with \`ffi-kit-bench ${command} --update-baseline\``,
+    );
   }
   const current = command === "compare" && values.current !== undefined ? readReport(resolve(values.current)) : await runSuite(options);
   if (values.current === undefined) {
@@ -139,7 +182,20 @@ async function main(argv: string[]): Promise<number> {
   let status = 0;
   if (existsSync(baselineFile)) {
     const baseline = readReport(baselineFile);
-    const comparison = compareReports(baseline, current, compareOptions);
+    let comparison = compareReports(baseline, current, compareOptions);
+    if (comparison.regressions > 0 && values.current === undefined && values["no-confirm"] !== true && values["update-baseline"] !== true) {
+      // Confirmation round: only the flagged cases, each beside its reference, in new interleaved rounds.
+      const flagged = comparison.cases.filter((c) => c.verdict === "regression");
+      const rounds = Math.max(options.rounds, 8);
+      options.log?.(`re-measuring ${flagged.map((c) => c.case).join(", ")} (${rounds} rounds) to confirm`);
+      const again = await runSuite({
+        ...options,
+        rounds,
+        bun: false,
+        selection: { groups: [...new Set(flagged.map((c) => c.case.split("/")[0]!))], paths: [...new Set(flagged.map((c) => c.case.split("/")[1]!))] },
+      });
+      comparison = confirmComparison(comparison, compareReports(baseline, again, compareOptions), rounds);
+    }
     const summary = comparisonMarkdown(comparison, baseline, current);
     writeFileSync(join(outDir, "compare.md"), summary);
     process.stdout.write(summary);

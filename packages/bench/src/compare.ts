@@ -28,7 +28,13 @@ export interface CaseComparison {
   /** currentRatio ÷ baselineRatio − 1: +1 means the case became twice as slow relative to its reference. */
   readonly change: number;
   readonly result: TestResult;
-  readonly verdict: "regression" | "improvement" | "unchanged";
+  /**
+   * `"not confirmed"`: flagged in the first pass but not when re-measured (a burst of load on the shared machine,
+   * not a change of the code); it does not fail the check.
+   */
+  readonly verdict: "regression" | "improvement" | "unchanged" | "not confirmed";
+  /** The re-measurement of a case the first pass flagged (see {@link confirmComparison}). */
+  readonly confirmation?: { readonly currentRatio: number; readonly change: number; readonly result: TestResult; readonly rounds: number };
 }
 
 /** All verdicts, and what the baseline lacked. */
@@ -39,6 +45,8 @@ export interface Comparison {
   readonly missingInBaseline: readonly string[];
   readonly regressions: number;
   readonly improvements: number;
+  /** Cases flagged by the first pass that a confirmation round re-measured. */
+  readonly confirmed?: readonly string[];
 }
 
 /**
@@ -76,6 +84,38 @@ export function compareReports(baseline: BenchReport, current: BenchReport, opti
   };
 }
 
+/**
+ * Merges a confirmation round into the first comparison: a case stays a regression only when the re-measurement
+ * (the case and its reference again, interleaved, in new rounds) is a regression too. A real slowdown shows in
+ * both; a burst of load from other processes rarely hits the same case twice.
+ *
+ * @example
+ * const first = compareReports(baseline, run1, options);
+ * const again = compareReports(baseline, rerunOfFlaggedGroups, options);
+ * const final = confirmComparison(first, again);
+ */
+export function confirmComparison(first: Comparison, again: Comparison, rounds: number): Comparison {
+  const byCase = new Map(again.cases.map((c) => [c.case, c]));
+  const confirmed: string[] = [];
+  const cases = first.cases.map((c): CaseComparison => {
+    if (c.verdict !== "regression") return c;
+    const r = byCase.get(c.case);
+    confirmed.push(c.case);
+    if (r === undefined) return c;
+    return {
+      ...c,
+      verdict: r.verdict === "regression" ? "regression" : "not confirmed",
+      confirmation: { currentRatio: r.currentRatio, change: r.change, result: r.result, rounds },
+    };
+  });
+  return {
+    ...first,
+    cases,
+    confirmed,
+    regressions: cases.filter((c) => c.verdict === "regression").length,
+  };
+}
+
 function stars(p: number): string {
   return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : "";
 }
@@ -92,16 +132,26 @@ export function comparisonMarkdown(c: Comparison, baseline: BenchReport, current
     "",
     `Each case is its ns/op ÷ its reference's ns/op in the same run; a regression is a ratio grown by more than ${(threshold * 100).toFixed(0)}% ` +
       `with p < ${alpha} (${test === "welch" ? "Welch's t-test on log ratios" : "Mann–Whitney U"}, two-sided). ` +
-      `Baseline: ${baseline.startedAt}${baseline.commit === undefined ? "" : ` (${baseline.commit})`}, ${baseline.settings.rounds} rounds; ` +
-      `current: ${current.startedAt}${current.commit === undefined ? "" : ` (${current.commit})`}, ${current.settings.rounds} rounds, load ${current.machine.loadavg}.`,
+      `Baseline: Node ${baseline.runtime.version} on ${baseline.machine.cpus}× ${baseline.machine.cpu}, ${baseline.startedAt}${baseline.commit === undefined ? "" : ` (${baseline.commit})`}, ${baseline.settings.rounds} rounds; ` +
+      `current: Node ${current.runtime.version} on ${current.machine.cpus}× ${current.machine.cpu}, ${current.startedAt}${current.commit === undefined ? "" : ` (${current.commit})`}, ${current.settings.rounds} rounds, load ${current.machine.loadavg}.`,
     "",
-    "| case | reference | baseline ratio | current ratio | change | p | verdict |",
-    "|---|---|---:|---:|---:|---:|---|",
+    "| case | reference | baseline ratio | current ratio | change | p | verdict | re-measured |",
+    "|---|---|---:|---:|---:|---:|---|---|",
   ];
+  const pct = (x: number): string => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`;
   for (const r of c.cases) {
-    const v = r.verdict === "regression" ? "❌ regression" : r.verdict === "improvement" ? "🚀 improvement" : "unchanged";
+    const v = r.verdict === "regression" ? "❌ regression" : r.verdict === "improvement" ? "🚀 improvement" : r.verdict === "not confirmed" ? "⚠️ not confirmed" : "unchanged";
+    const again = r.confirmation === undefined ? "" : `${r.confirmation.currentRatio.toFixed(3)}x, ${pct(r.confirmation.change)}, p ${r.confirmation.result.p.toPrecision(2)}`;
     lines.push(
-      `| ${r.case} | ${r.reference.split("/")[1]} | ${r.baselineRatio.toFixed(3)}x | ${r.currentRatio.toFixed(3)}x | ${r.change >= 0 ? "+" : ""}${(r.change * 100).toFixed(1)}% | ${r.result.p.toPrecision(2)}${stars(r.result.p)} | ${v} |`,
+      `| ${r.case} | ${r.reference.split("/")[1]} | ${r.baselineRatio.toFixed(3)}x | ${r.currentRatio.toFixed(3)}x | ${pct(r.change)} | ${r.result.p.toPrecision(2)}${stars(r.result.p)} | ${v} | ${again} |`,
+    );
+  }
+  if (c.confirmed !== undefined && c.confirmed.length > 0) {
+    const rounds = c.cases.find((x) => x.confirmation !== undefined)?.confirmation?.rounds;
+    lines.push(
+      "",
+      `Flagged in the first pass and re-measured (${rounds ?? "?"} new rounds, each beside its reference): ${c.confirmed.join(", ")}. ` +
+        "A case fails only when the re-measurement is a regression too.",
     );
   }
   if (c.missingInBaseline.length > 0) lines.push("", `Not in the baseline (not judged): ${c.missingInBaseline.join(", ")}.`);

@@ -11,10 +11,12 @@ export { measureGroup, type GroupSpec, type PathSpec, type MeasureOptions, type 
 export { summariseGroup } from "./summarise.js";
 export { nodeCases, CALLBACKS_PER_ITERATION, type NodeCases } from "./node-cases.js";
 export { optionalGroups, optionalLoaders, type OptionalGroups, type OptionalLoader } from "./optional-groups.js";
-export { compareReports, comparisonMarkdown, DEFAULT_COMPARE, type CompareOptions, type CaseComparison, type Comparison } from "./compare.js";
+export { compareReports, comparisonMarkdown, confirmComparison, DEFAULT_COMPARE, type CompareOptions, type CaseComparison, type Comparison } from "./compare.js";
 export { welchTTest, mannWhitneyU, mean, median, variance, relativeMarginOfError, studentTTwoSided, incompleteBeta, normalTwoSided, type TestResult } from "./statistics.js";
 export { markdownReport, formatNs } from "./markdown-report.js";
-export { barChartSvg, trendChartSvg } from "./svg-charts.js";
+export { barChartSvg, trendChartSvg, majorsChartSvg } from "./svg-charts.js";
+export { nodeMajor, baselineFileName, baselineMajors, chooseBaseline, type BaselineChoice } from "./baselines.js";
+export { majorReportFile, readMajorReports, majorsMarkdown } from "./majors.js";
 export { appendHistory, readHistory, historyLine, type HistoryLine } from "./history.js";
 export { parseSlowdowns, applySlowdown } from "./slowdown.js";
 export { findBun, runBun } from "./bun-runner.js";

@@ -112,18 +112,53 @@ export async function measureDeferredGroup(group: GroupSpec, options: MeasureOpt
   return out;
 }
 
+/**
+ * How many times one benchmark.js call of a path runs its iteration (see {@link repeated}): enough that one call
+ * takes tens of microseconds, at most {@link MAX_REPEAT}.
+ */
+export const MAX_REPEAT = 1000;
+const REPEAT_TARGET_NS = 50_000;
+
+/**
+ * The path's iteration `k` times in a loop compiled for this path alone. benchmark.js calls a test through a
+ * property it adds to and deletes from the benchmark object for every sample; on V8 12 and later (Node 22+) that
+ * call costs about 30 ns of its own (3 ns on Node 20), which swamped nanosecond paths such as `ptr()` and
+ * `read.u8`. Inside this loop the call is an ordinary monomorphic one the JIT inlines, and benchmark.js's own
+ * overhead is spread over `k` iterations.
+ */
+export function repeated(fn: PathSpec["fn"], k: number): () => void {
+  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`repeat count must be a positive integer. Received ${k}`);
+  return new Function("fn", `"use strict"; return function repeated() { for (let i = 0; i < ${k}; i++) fn(); };`)(fn) as () => void;
+}
+
+/** A repeat count for `fn` from a rough timing (2 ms at most): about {@link REPEAT_TARGET_NS} per benchmark.js call. */
+export function repeatCount(fn: PathSpec["fn"]): number {
+  for (let i = 0; i < 100; i++) fn();
+  const start = process.hrtime.bigint();
+  let n = 0, elapsed = 0;
+  do {
+    for (let i = 0; i < 10; i++) fn();
+    n += 10;
+    elapsed = Number(process.hrtime.bigint() - start);
+  } while (elapsed < 2e6 && n < 1e5);
+  return Math.max(1, Math.min(MAX_REPEAT, Math.floor(REPEAT_TARGET_NS / Math.max(elapsed / n, 1))));
+}
+
 /** Measures one group; returns one entry per path, in the group's order. */
 export function measureGroup(group: GroupSpec, options: MeasureOptions, log?: (line: string) => void): PathMeasurement[] {
-  const per = group.opsPerIteration ?? 1;
   const counts = new Map<string, number>();
   const out = group.paths.map((p) => ({ group: group.group, path: p.path, sampleNs: [] as number[], roundNs: [] as number[] }));
   const Bench = benchmarkFor(options.clock);
+  // Each path's iteration runs `repeat` times per benchmark.js call; figures are divided back to one operation.
+  const repeats = group.paths.map((p) => repeatCount(p.fn));
+  const fns = group.paths.map((p, i) => repeated(p.fn, repeats[i]!));
   for (let round = -1; round < options.rounds; round++) {
     const order = group.paths.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
       const spec = group.paths[i]!;
-      const bench = new Bench(`${group.group}/${spec.path}`, spec.fn, {
+      const per = (group.opsPerIteration ?? 1) * repeats[i]!;
+      const bench = new Bench(`${group.group}/${spec.path}`, fns[i]!, {
         maxTime: options.maxTime,
         minTime: options.minTime,
         minSamples: options.minSamples,

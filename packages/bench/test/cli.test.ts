@@ -44,7 +44,22 @@ describe("ffi-kit-bench run", () => {
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("| noop/koffi |");
     const svg = readFileSync(join(out, "chart.svg"), "utf8");
     expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg.match(/<rect x="300"/g)).toHaveLength(report.cases.length);
+    expect(svg.match(/class="bar-ns"/g)).toHaveLength(report.cases.length);
+    expect(svg.match(/class="bar-ratio"/g)).toHaveLength(report.cases.filter((c) => c.case !== c.reference).length);
+    expect(svg.match(/class="group-band"/g)).toHaveLength(2);
+    // A log axis with decade ticks, the 1x line, each group's reference named, and no Bun legend entry when Bun did not run.
+    expect(svg).toContain(">1 ns</text>");
+    expect(svg).toContain(">10 ns</text>");
+    expect(svg).toContain(">1x</text>");
+    expect(svg.match(/reference: koffi/g)).toHaveLength(2);
+    expect(svg).not.toContain("bun:ffi (separate process)");
+    expect(svg).toContain("Bun not measured: no Bun binary found");
+    const major = Number(process.version.slice(1).split(".")[0]);
+    expect(existsSync(join(out, `report-full-node${major}.json`))).toBe(true);
+    const majors = readFileSync(join(out, "majors.md"), "utf8");
+    expect(majors).toContain(`| case | Node ${major} |`);
+    expect(majors).toMatch(/\| ptr\/core-ptr \| [\d.]+x \([\d.]+ ns\) \|/);
+    expect(readFileSync(join(out, "majors.svg"), "utf8").match(/class="bar-major"/g)?.length).toBe(report.cases.filter((c) => c.case !== c.reference).length);
   });
 
   it("appends one history line per run and draws a trend chart per case", () => {
@@ -54,7 +69,11 @@ describe("ffi-kit-bench run", () => {
     expect(lines).toHaveLength(2);
     expect(Object.keys(JSON.parse(lines[1]!).cases)).toEqual(["ptr/koffi", "ptr/core-ptr"]);
     expect(readdirSync(join(out, "trends"))).toEqual(expect.arrayContaining(["noop_core-symbol.svg", "ptr_core-ptr.svg"]));
-    expect(readFileSync(join(out, "trends", "ptr_core-ptr.svg"), "utf8").match(/<circle /g)).toHaveLength(2);
+    // Both series (ratio and ns/op) have a point per run and a line from the second run on.
+    const trend = readFileSync(join(out, "trends", "ptr_core-ptr.svg"), "utf8");
+    expect(trend.match(/class="point"/g)).toHaveLength(4);
+    expect(trend.match(/class="series"/g)).toHaveLength(2);
+    expect(readFileSync(join(out, "trends", "noop_core-symbol.svg"), "utf8").match(/class="series"/g)).toBeNull();
   });
 });
 
@@ -72,6 +91,9 @@ describe("ffi-kit-bench ci / compare", () => {
     expect(slow.stdout).toMatch(/\| add_i32\/core-symbol \| koffi \| [\d.]+x \| [\d.]+x \| \+\d+\.\d% \| [\d.e-]+\**? \| ❌ regression \|/);
     expect(slow.stdout).toMatch(/\| callback\/core-ptr \| koffi \| .* \| ❌ regression \|/);
     expect(slow.stdout).toContain("Injected slowdowns in the current run: add_i32/core-symbol ×2, callback/core-ptr ×2.");
+    // Confirmed by the re-measurement, which names both cases.
+    expect(slow.stdout).toMatch(/Flagged in the first pass and re-measured \(\d+ new rounds, each beside its reference\): .*add_i32\/core-symbol/);
+    expect(slow.stdout).toMatch(/\| add_i32\/core-symbol \|.*\| ❌ regression \| [\d.]+x, \+\d+\.\d%, p [\d.e-]+ \|/);
     expect(slow.status).toBe(1);
   });
 
@@ -84,7 +106,7 @@ describe("ffi-kit-bench ci / compare", () => {
   it("reads a saved report with compare --current", () => {
     const r = bench(["compare", "--baseline", baseline, "--current", baseline, "--out-dir", dir]);
     expect(r.stdout).toContain("no significant regression");
-    expect(r.stdout).toMatch(/\| add_i32\/core-symbol \| koffi \| ([\d.]+)x \| \1x \| \+0\.0% \| 1\.0 \| unchanged \|/);
+    expect(r.stdout).toMatch(/\| add_i32\/core-symbol \| koffi \| ([\d.]+)x \| \1x \| \+0\.0% \| 1\.0 \| unchanged \| \|/);
     expect(r.status).toBe(0);
   });
 });
@@ -97,6 +119,7 @@ describe("ffi-kit-bench usage errors exit 2 with a message", () => {
     [["compare", "--threshold=-1"], "--threshold must be a number from 0 to 100. Received \"-1\""],
     [["run", "--clock", "sundial"], '--clock must be "thread-cpu" or "wall". Received "sundial"'],
     [["ci", "--baseline", "/nonexistent/ci.json"], "no baseline at /nonexistent/ci.json"],
+    [["majors", "--bogus"], "Unknown option '--bogus'"],
     [["run", "--bogus"], "Unknown option '--bogus'"],
     [["compare", "--current", "/etc/hostname", "--baseline", "/etc/hostname"], "Unexpected token"],
   ])("%j", (argv, message) => {
@@ -114,10 +137,13 @@ describe("ffi-kit-bench usage errors exit 2 with a message", () => {
 
 describe("the committed baselines", () => {
   const dir = join(dirname(createRequire(import.meta.url).resolve("@ffi-kit/bench/package.json")), "baseline");
-  it("baseline/ci.json holds every case `ci` judges, with its ratio samples, and no injected slowdown", async () => {
+  const majors = [20, 22, 24, 26];
+  it.each(majors)("baseline/ci-node%i.json holds every case `ci` judges, with its ratio samples, measured on that major", async (major) => {
     const { CI_SELECTION, nodeCases } = await import("@ffi-kit/bench");
-    const ci = JSON.parse(readFileSync(join(dir, "ci.json"), "utf8")) as BenchReport;
+    const ci = JSON.parse(readFileSync(join(dir, `ci-node${major}.json`), "utf8")) as BenchReport;
     expect(ci).toMatchObject({ schema: "ffi-kit-bench/1", mode: "ci", injectedSlowdowns: {} });
+    expect(ci.runtime.version).toMatch(new RegExp(`^v${major}\\.`));
+    expect(ci.machine.cpu.length).toBeGreaterThan(0);
     const cases = nodeCases();
     try {
       const judged = cases.groups
@@ -132,9 +158,10 @@ describe("the committed baselines", () => {
       cases.close();
     }
   });
-  it("baseline/full.json is a full run in the same schema", () => {
-    const full = JSON.parse(readFileSync(join(dir, "full.json"), "utf8")) as BenchReport;
+  it.each(majors)("baseline/full-node%i.json is a full run in the same schema, on that major", (major) => {
+    const full = JSON.parse(readFileSync(join(dir, `full-node${major}.json`), "utf8")) as BenchReport;
     expect(full).toMatchObject({ schema: "ffi-kit-bench/1", mode: "full", injectedSlowdowns: {} });
+    expect(full.runtime.version).toMatch(new RegExp(`^v${major}\\.`));
     expect(full.cases.length).toBeGreaterThan(40);
   });
 });

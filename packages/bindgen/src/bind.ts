@@ -25,6 +25,20 @@ export interface BoundLibrary<S extends Record<string, FunctionSchema>> {
   [Symbol.dispose](): void;
 }
 
+/** What `bind()` compiles for `schema`: the source of every wrapper, and the constants and natives it refers to. */
+export function planBinding(schema: Record<string, unknown>): { names: string[]; emitter: Emitter; source: string } {
+  const names = Object.keys(schema);
+  if (names.length === 0) throw schemaError("bind(): the schema declares no functions");
+  const emitter = new Emitter(false, runtimeStructs);
+  const wrappers = names.map((name, i) => {
+    const f = schema[name];
+    if (!isFunctionSchema(f)) throw schemaError(`bind(): ${JSON.stringify(name)} must be an fn() schema. Received ${describeReceived(f)}`);
+    return emitter.wrapper(`fn${i}`, name, f, "unknown");
+  });
+  const source = ['"use strict";', ...emitter.helpers, ...wrappers, `return [${names.map((_, i) => `fn${i}`).join(", ")}];`].join("\n");
+  return { names, emitter, source };
+}
+
 /**
  * Binds function schemas to the C symbols of a shared library. Every argument is converted and validated by code
  * generated once, here; strings become C strings, enums integers, dictionaries C structs.
@@ -38,20 +52,8 @@ export function bind<const S extends Record<string, FunctionSchema>>(library: st
   if (schema === null || typeof schema !== "object") {
     throw invalidArgType(`bind(): argument 2 (schema) must be an object of fn() schemas. Received ${describeReceived(schema)}`);
   }
-  const names = Object.keys(schema);
-  if (names.length === 0) throw schemaError("bind(): the schema declares no functions");
   // Plan everything before touching the library: a schema error never opens it.
-  const emitter = new Emitter(false, runtimeStructs);
-  const wrappers = names.map((name, i) => {
-    const f = schema[name];
-    if (!isFunctionSchema(f)) throw schemaError(`bind(): "${name}" must be an fn() schema. Received ${describeReceived(f)}`);
-    return emitter.wrapper(`fn${i}`, name, f, "unknown");
-  });
-  const source = [
-    ...emitter.helpers,
-    ...wrappers,
-    `return [${names.map((_, i) => `fn${i}`).join(", ")}];`,
-  ].join("\n");
+  const { names, emitter, source } = planBinding(schema);
   const opened = openLibrary(library);
   let fns: Array<(...args: unknown[]) => unknown>;
   try {

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 /**
- * `ffi-kit-bindgen <dir> [--out <dir>] [--check]`: scans `<dir>` for `*.bind.ts` files and writes, for each
- * `name.bind.ts`, a TypeScript module `name.gen.ts` (next to it, or under `--out` with the same relative path)
+ * `ffi-kit-bindgen <dir> [--out <dir>] [--check]`: scans `<dir>` for schema files (`*.bind.ts`, `*.bind.mts`,
+ * `*.bind.mjs`, `*.bind.js`) and writes, for each `name.bind.*`, a TypeScript module `name.gen.ts` (next to it, or under `--out` with the same relative path)
  * with the conversions inline and TSDoc on every declaration. `--check` writes nothing and exits 1 if a file is
  * missing or stale (for CI).
  */
-import { register } from "node:module";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { generateModule } from "./generate.js";
+import { installTypeScriptHooks } from "./ts-hooks.js";
 
 const usage = "usage: ffi-kit-bindgen <dir> [--out <dir>] [--check]";
+
+/** The schema files the CLI reads: TypeScript (transpiled on load) or JavaScript modules. */
+const BIND_FILE = /\.bind\.(?:ts|mts|mjs|js)$/;
 
 function findBindFiles(dir: string): string[] {
   const found: string[] = [];
@@ -19,7 +22,7 @@ function findBindFiles(dir: string): string[] {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const p = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...findBindFiles(p));
-    else if (entry.isFile() && entry.name.endsWith(".bind.ts")) found.push(p);
+    else if (entry.isFile() && BIND_FILE.test(entry.name) && !entry.name.endsWith(".d.ts")) found.push(p);
   }
   return found;
 }
@@ -53,16 +56,26 @@ async function main(argv: string[]): Promise<number> {
     console.error(`ffi-kit-bindgen: ${root} is not a directory`);
     return 2;
   }
-  register("./ts-hooks.js", import.meta.url);
+  installTypeScriptHooks();
   const files = findBindFiles(root);
   if (files.length === 0) {
-    console.error(`ffi-kit-bindgen: no *.bind.ts files under ${root}`);
+    console.error(`ffi-kit-bindgen: no *.bind.ts, *.bind.mts, *.bind.mjs or *.bind.js files under ${root}`);
     return 1;
+  }
+  const targets = new Map<string, string>();
+  for (const file of files) {
+    const key = relative(root, file).replace(BIND_FILE, "");
+    const other = targets.get(key);
+    if (other !== undefined) {
+      console.error(`ffi-kit-bindgen: ${relative(root, other)} and ${relative(root, file)} would both write ${key}.gen.ts: keep one`);
+      return 1;
+    }
+    targets.set(key, file);
   }
   let stale = 0;
   for (const file of files) {
     const rel = relative(root, file);
-    const target = join(out === undefined ? root : resolve(out), rel.replace(/\.bind\.ts$/, ".gen.ts"));
+    const target = join(out === undefined ? root : resolve(out), rel.replace(BIND_FILE, ".gen.ts"));
     let source: string;
     try {
       const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -6,7 +6,9 @@
 import type { FunctionSchema, SignatureSpec } from "./fn.js";
 import { compileUnit, mergeBindings } from "@ffi-kit/core/internal";
 import * as runtime from "./runtime.js";
-import { argumentType, returnType, type CType, type StructNamer } from "./c-types.js";
+import { argumentType, fieldKey, pointeeType, returnType, type CType, type StructNamer } from "./c-types.js";
+import { checkSymbol } from "./fn.js";
+import { int, literal, num, str } from "./code-data.js";
 import { categories, describeSpec, schemaError, type DictionarySpec, type OneOfSpec, type Presence, type TypeSpec } from "./spec.js";
 
 /** A JS expression for an argument's place in messages (`site`) and its Node validator name (`name`). */
@@ -31,28 +33,7 @@ export interface Constant {
 }
 
 const MAX_SAFE = 9007199254740991;
-const q = (s: string): string => JSON.stringify(s);
-
-/** Prints a converted default value as a source literal. */
-function literal(value: unknown): string {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "number":
-      return Object.is(value, -0) ? "-0" : value !== value ? "NaN" : value === Infinity ? "Infinity" : value === -Infinity ? "-Infinity" : String(value);
-    case "bigint":
-      return `${value}n`;
-    case "boolean":
-      return String(value);
-    case "string":
-      return q(value);
-    case "object":
-      if (Buffer.isBuffer(value)) return `Buffer.from([${[...value].join(", ")}])`;
-      if (Array.isArray(value)) return `[${value.map(literal).join(", ")}]`;
-      return `{ ${Object.entries(value as object).map(([k, v]) => `${q(k)}: ${literal(v)}`).join(", ")} }`;
-    default:
-      throw schemaError(`cannot print a default of type ${typeof value}`);
-  }
-}
+const q = str;
 
 /**
  * Collects the helper functions, constants and native declarations of one compilation unit (one `bind()` call
@@ -65,7 +46,8 @@ export class Emitter {
   readonly natives: NativeDeclaration[] = [];
   private readonly memo = new Map<unknown, string>();
   private readonly readers = new Map<unknown, string>();
-  private readonly structNames = new Map<object, CType>();
+  private readonly structNames = { arg: new Map<object, CType>(), ret: new Map<object, CType>() };
+  private seq = 0;
   private readonly namer: StructNamer;
 
   constructor(ts: boolean, namer: StructNamer | "module") {
@@ -74,14 +56,14 @@ export class Emitter {
       namer === "module"
         ? {
             // In a generated module each struct type becomes one module-level constant.
-            struct: (spec, build) => {
+            struct: (spec, direction, build) => {
               const key = spec.kind === "dictionary" ? spec.fields : spec.members;
-              let c = this.structNames.get(key);
+              let c = this.structNames[direction].get(key);
               if (c === undefined) {
                 const made = build();
                 const id = this.constant(made.value, made.source, "S");
                 c = { value: made.value, source: id };
-                this.structNames.set(key, c);
+                this.structNames[direction].set(key, c);
               }
               return c;
             },
@@ -96,9 +78,14 @@ export class Emitter {
     return this.ts ? `(${expr} as ${type})` : expr;
   }
 
+  /** A fresh identifier for a helper or constant: unique in this compilation unit. */
+  private fresh(prefix: string): string {
+    return `${prefix}${this.seq++}`;
+  }
+
   /** Registers a constant and returns its identifier. */
   constant(value: unknown, source: string, prefix = "K"): string {
-    const id = `${prefix}${this.constants.length}`;
+    const id = this.fresh(prefix);
     this.constants.push({ id, value, source });
     return id;
   }
@@ -120,7 +107,9 @@ export class Emitter {
       case "float":
         if (spec.mode === "plain") return `(typeof ${v} === "number" ? ${v} : R.toNumber(${v}, ${site.text}))`;
         if (spec.mode === "validateInteger") {
-          return `(typeof ${v} === "number" && Math.trunc(${v}) === ${v} && ${v} >= ${spec.min} && ${v} <= ${spec.max} ? ${v} : R.validateInteger(${v}, ${site.name}, ${spec.min}, ${spec.max}))`;
+          const lo = num(spec.min);
+          const hi = num(spec.max);
+          return `(typeof ${v} === "number" && Math.trunc(${v}) === ${v} && ${v} >= ${lo} && ${v} <= ${hi} ? ${v} : R.validateInteger(${v}, ${site.name}, ${lo}, ${hi}))`;
         }
         return this.validateNumber(spec.min, spec.max, v, site);
       case "bool":
@@ -141,7 +130,7 @@ export class Emitter {
       }
       case "nativeEnum": {
         const table = this.memoConstant(spec.entries, spec.entries, literal(spec.entries));
-        const tests = [...new Set(spec.entries.map(([, n]) => n))].map((n) => `${v} === ${n}`).join(" || ");
+        const tests = [...new Set(spec.entries.map(([, n]) => n))].map((n) => `${v} === ${int(n)}`).join(" || ");
         return `(${tests} ? ${this.cast(v, "number")} : R.nativeEnum(${v}, ${table}, ${site.text}))`;
       }
       case "dictionary":
@@ -156,18 +145,22 @@ export class Emitter {
 
   private validateNumber(min: number | undefined, max: number | undefined, v: string, site: Site): string {
     const checks = [`typeof ${v} === "number"`];
-    if (min !== undefined) checks.push(`${v} >= ${literal(min)}`);
-    if (max !== undefined) checks.push(`${v} <= ${literal(max)}`);
-    return `(${checks.join(" && ")} ? ${v} : R.validateNumber(${v}, ${site.name}, ${min === undefined ? "undefined" : literal(min)}, ${max === undefined ? "undefined" : literal(max)}))`;
+    if (min !== undefined) checks.push(`${v} >= ${num(min)}`);
+    if (max !== undefined) checks.push(`${v} <= ${num(max)}`);
+    return `(${checks.join(" && ")} ? ${v} : R.validateNumber(${v}, ${site.name}, ${min === undefined ? "undefined" : num(min)}, ${max === undefined ? "undefined" : num(max)}))`;
   }
 
   private convertInt(spec: Extract<TypeSpec, { kind: "int" }>, v: string, site: Site): string {
-    const { bits, signed, min, max } = spec;
+    const bits = spec.bits;
+    if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) throw schemaError(`an integer type cannot have ${String(bits)} bits`);
+    const signed = spec.signed === true;
+    const min = int(spec.min);
+    const max = int(spec.max);
     const big = bits === 64;
     switch (spec.mode) {
       case "wrap": {
         if (big) {
-          const lo = signed ? -MAX_SAFE : 0;
+          const lo = signed ? num(-MAX_SAFE) : "0";
           return `(typeof ${v} === "number" && ${v} >= ${lo} && ${v} <= ${MAX_SAFE} && Math.trunc(${v}) === ${v} ? ${v} + 0 : R.int64Wrap(${v}, ${signed}, ${site.text}))`;
         }
         const fast =
@@ -184,7 +177,7 @@ export class Emitter {
       case "validateInt32":
         return `(typeof ${v} === "number" && (${v} | 0) === ${v} && ${v} >= ${min} && ${v} <= ${max} ? ${v} : R.validateInt32(${v}, ${site.name}, ${min}, ${max}))`;
       case "validateUint32":
-        return `(typeof ${v} === "number" && ${v} >>> 0 === ${v} && ${v} >= ${min} ? ${v} : R.validateUint32(${v}, ${site.name}, ${spec.positive === true}))`;
+        return `(typeof ${v} === "number" && ${v} >>> 0 === ${v} && ${v} >= ${min} ? ${v} : R.validateUint32(${v}, ${site.name}, ${spec.positive === true ? "true" : "false"}))`;
       case "validateInteger":
         return `(typeof ${v} === "number" && Math.trunc(${v}) === ${v} && ${v} >= ${min} && ${v} <= ${max} ? ${v} : R.validateInteger(${v}, ${site.name}, ${min}, ${max}))`;
     }
@@ -237,26 +230,29 @@ export class Emitter {
     return this.constant(converted, literal(converted), "D");
   }
 
-  /** The name of a helper converting a JS object to the struct of `spec` (members in declaration order). */
+  /**
+   * The name of a helper converting a JS object to the struct of `spec`. As WebIDL converts a dictionary, each
+   * member is read (Get) and converted before the next is read, in lexicographic order of the member names; the
+   * struct itself keeps declaration order.
+   */
   private dictionaryConverter(spec: DictionarySpec): string {
     const key = spec.fields;
     const known = this.memo.get(key);
     if (known !== undefined) return known;
-    const id = `dict${this.helpers.length}`;
+    const id = this.fresh("dict");
     this.memo.set(key, id);
     const lines: string[] = [];
     lines.push(`function ${id}(v${this.annotate("unknown")}, _site${this.annotate("string")}, _name${this.annotate("string")})${this.annotate("Record<string, unknown>")} {`);
     lines.push(
       `  const o = ${this.cast(`(v === undefined || v === null ? R.EMPTY : typeof v === "object" || typeof v === "function" ? v : R.notDictionary(v, _site))`, "Record<string, unknown>")};`,
     );
-    spec.fields.forEach((f, i) => {
-      lines.push(`  const m${i} = o[${q(f.name)}];`);
-    });
-    const members = spec.fields.map((f, i) => {
+    const order = spec.fields.map((f, i) => [f, i] as const).sort(([a], [b]) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const [f, i] of order) {
       const site: Site = { text: `_site + ${q(`, member "${f.name}"`)}`, name: `_name + ${q(`.${f.name}`)}` };
-      return `    ${q(f.name)}: ${this.convertPresent(f.type, f.presence, `m${i}`, site, f.name)},`;
-    });
-    lines.push("  return {", ...members, "  };", "}");
+      lines.push(`  const m${i} = o[${q(f.name)}];`);
+      lines.push(`  const c${i} = ${this.convertPresent(f.type, f.presence, `m${i}`, site, f.name)};`);
+    }
+    lines.push(`  return { ${spec.fields.map((_, i) => `${fieldKey(i)}: c${i}`).join(", ")} };`, "}");
     this.helpers.push(lines.join("\n"));
     return id;
   }
@@ -266,7 +262,7 @@ export class Emitter {
     const key = spec.members;
     const known = this.memo.get(key);
     if (known !== undefined) return known;
-    const id = `union${this.helpers.length}`;
+    const id = this.fresh("union");
     this.memo.set(key, id);
     const lines: string[] = [];
     lines.push(`function ${id}(v${this.annotate("unknown")}, _site${this.annotate("string")}, _name${this.annotate("string")})${this.annotate("{ tag: number; value: Record<string, unknown> }")} {`);
@@ -277,14 +273,14 @@ export class Emitter {
     const num = byCategory("number");
     const big = spec.members.findIndex((m) => m.kind === "int" && m.bits === 64 && !m.mode.startsWith("validate"));
     const str = byCategory("string");
-    // WebIDL's union algorithm: exact kinds first, then string, number, boolean conversions.
+    // WebIDL's union algorithm: exact kinds first, then string, numeric (ToNumber: a bigint throws), boolean.
     if (dict !== -1) lines.push(`  if (v === undefined || v === null || typeof v === "object" || typeof v === "function") return ${branch(dict)};`);
     if (bool !== -1) lines.push(`  if (typeof v === "boolean") return ${branch(bool)};`);
     if (num !== -1) lines.push(`  if (typeof v === "number") return ${branch(num)};`);
     if (big !== -1) lines.push(`  if (typeof v === "bigint") return ${branch(big)};`);
     if (str !== -1) lines.push(`  if (typeof v !== "symbol") return ${branch(str)};`);
-    if (num !== -1) lines.push(`  if (typeof v !== "bigint") return ${branch(num)};`);
-    if (bool !== -1) lines.push(`  return ${branch(bool)};`);
+    if (num !== -1) lines.push(`  return ${branch(num)};`);
+    else if (bool !== -1) lines.push(`  return ${branch(bool)};`);
     else lines.push(`  return R.noUnionMember(v, ${q(spec.members.map(describeSpec).join(" or "))}, _site);`);
     lines.push("}");
     this.helpers.push(lines.join("\n"));
@@ -296,14 +292,17 @@ export class Emitter {
     const known = this.readers.get(spec.fields);
     if (known !== undefined) return known;
     for (const f of spec.fields) {
-      if (f.type.kind === "oneOf") throw schemaError(`a returned dictionary cannot have a oneOf member ("${f.name}"): C does not say which member is set`);
+      if (f.type.kind === "oneOf") throw schemaError(`a returned dictionary cannot have a oneOf member (${q(f.name)}): C does not say which member is set`);
       if (f.type.kind === "string" && f.type.name === "ByteString") {
-        throw schemaError(`a returned dictionary cannot have a ByteString member ("${f.name}"): struct members are decoded as UTF-8; use t.DOMString`);
+        throw schemaError(`a returned dictionary cannot have a ByteString member (${q(f.name)}): struct members are decoded as UTF-8; use t.DOMString`);
       }
     }
-    const id = `read${this.helpers.length}`;
+    const id = this.fresh("read");
     this.readers.set(spec.fields, id);
-    const members = spec.fields.map((f) => `    ${q(f.name)}: ${this.convertReturn(f.type, `o[${q(f.name)}]`, `${q(`struct member "${f.name}"`)}`)},`);
+    // Computed keys: a member named "__proto__" becomes a property, not the object's prototype.
+    const members = spec.fields.map(
+      (f, i) => `    [${q(f.name)}]: ${this.convertReturn(f.type, `o.${fieldKey(i)}`, `${q(`struct member "${f.name}"`)}`)},`,
+    );
     this.helpers.push(
       [`function ${id}(o${this.annotate("Record<string, unknown>")})${this.annotate("unknown")} {`, "  return {", ...members, "  };", "}"].join("\n"),
     );
@@ -316,9 +315,10 @@ export class Emitter {
       case "int":
         return spec.bits === 64 ? `R.toBigInt(${r})` : r;
       case "string":
-        if (spec.name === "ByteString") return `R.readByteString(${r})`;
-        if (spec.name === "USVString") return `R.wellFormed(${this.cast(r, "string | null")})`;
-        return r;
+        // Returned as uintptr_t: the pointer is checked (core's rules) before the string is read.
+        if (spec.name === "ByteString") return `R.readByteString(${r}, ${site})`;
+        if (spec.name === "USVString") return `R.wellFormed(R.readCString(${r}, ${site}))`;
+        return `R.readCString(${r}, ${site})`;
       case "stringEnum": {
         const table = this.memoConstant(spec.values, spec.values, literal(spec.values));
         return `R.enumName(${this.cast(r, "number")}, ${table}, ${site})`;
@@ -330,9 +330,9 @@ export class Emitter {
       case "dictionary": {
         const reader = this.structReader(spec);
         if (!spec.byPointer) return `${reader}(${this.cast(r, "Record<string, unknown>")})`;
-        const struct = argumentType({ ...spec, byPointer: false }, this.namer);
+        const struct = pointeeType(spec, this.namer);
         const structRef = this.ts ? struct.source : this.memoConstant(struct.value, struct.value, struct.source, "S");
-        return `(${r} === 0 ? null : ${reader}(${this.cast(`R.decodeStruct(${r}, ${structRef}, "returned struct")`, "Record<string, unknown>")}))`;
+        return `(${r} === 0 ? null : ${reader}(${this.cast(`R.readStruct(${r}, ${structRef}, ${site})`, "Record<string, unknown>")}))`;
       }
       case "void":
         return "undefined";
@@ -350,7 +350,8 @@ export class Emitter {
 
   /** Declares the native function of a signature and returns its identifier. */
   private native(sig: SignatureSpec, symbol: string): string {
-    const id = `native${this.natives.length}`;
+    checkSymbol(symbol, `${q(symbol)}`);
+    const id = this.fresh("native");
     const ret = returnType(sig.ret, this.namer);
     const args = sig.args.filter((a) => a.type.kind !== "globalObject").map((a) => argumentType(a.type, this.namer));
     this.natives.push({ id, symbol, ret: { value: ret.value, source: this.cType(ret) }, args: args.map((a) => ({ value: a.value, source: this.cType(a) })) });
@@ -372,9 +373,13 @@ export class Emitter {
     const args = Emitter.params(sig).map((a, i) =>
       this.convertPresent(a.type, a.presence, params[i]!, { text: q(`${name}(): argument ${i + 1} (${a.name})`), name: q(a.name) }, undefined),
     );
-    const call = `${native}(${args.join(", ")})`;
-    if (sig.ret.kind === "void") return [`${indent}${call};`];
-    return [`${indent}const r = ${call};`, `${indent}return ${this.convertReturn(sig.ret, "r", q(`${name}()`))};`];
+    // Conversions can run user code (valueOf, toString, getters) that closes the library: check the guard after
+    // the last of them, right before the call.
+    const lines = args.map((a, i) => `${indent}const c${i} = ${a};`);
+    lines.push(`${indent}if (G.closed) G.fail();`);
+    const call = `${native}(${args.map((_, i) => `c${i}`).join(", ")})`;
+    if (sig.ret.kind === "void") return [...lines, `${indent}${call};`];
+    return [...lines, `${indent}const r = ${call};`, `${indent}return ${this.convertReturn(sig.ret, "r", q(`${name}()`))};`];
   }
 
   /**

@@ -4,7 +4,8 @@
 import { assertType, type FinalType } from "./t.js";
 import { schemaError, type Presence, type TypeSpec } from "./spec.js";
 
-const BRAND = Symbol.for("@ffi-kit/bindgen.fn");
+// The function schemas fn() made: a look-alike object is not one.
+const realSchemas = new WeakSet<object>();
 
 /** One argument of a signature, as planned. */
 export interface ArgSpec {
@@ -43,25 +44,31 @@ export class FunctionSchema<Ret = unknown> {
   /** Whether the schema was declared with `variants`. */
   readonly overloaded: boolean;
   /** @internal */
-  readonly [BRAND] = true;
-  /** @internal */
   constructor(signatures: readonly SignatureSpec[], overloaded: boolean) {
     this.signatures = signatures;
     this.overloaded = overloaded;
     Object.freeze(this);
+    realSchemas.add(this);
   }
 }
 
-/** Whether `value` is a function schema (from any copy of this package). */
+/** Whether `value` is a function schema made by {@link fn} (objects that only look like one are not). */
 export function isFunctionSchema(value: unknown): value is FunctionSchema {
-  return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  return typeof value === "object" && value !== null && realSchemas.has(value);
+}
+
+/** Checks a C symbol name: a non-empty string without NUL (C would see only the part before it). */
+export function checkSymbol(symbol: unknown, where: string): string {
+  if (typeof symbol !== "string" || symbol === "") throw schemaError(`${where}: symbol must be a non-empty string`);
+  if (symbol.includes("\0")) throw schemaError(`${where}: symbol ${JSON.stringify(symbol)} contains a NUL character (C would look up only the part before it)`);
+  return symbol;
 }
 
 function signature(input: SignatureInput, where: string): SignatureSpec {
   if (input === null || typeof input !== "object") throw schemaError(`${where} must be an object like { args: {...}, ret: t.i32 }`);
   const { args = {}, ret, symbol } = input;
   if (args === null || typeof args !== "object") throw schemaError(`${where}: args must be an object of t.* types`);
-  if (symbol !== undefined && (typeof symbol !== "string" || symbol === "")) throw schemaError(`${where}: symbol must be a non-empty string`);
+  if (symbol !== undefined) checkSymbol(symbol, where);
   let sawOptional: string | undefined;
   const specs: ArgSpec[] = Object.entries(args).map(([name, value]) => {
     const ty = assertType(value, `${where}: argument "${name}"`);
@@ -78,7 +85,7 @@ function signature(input: SignatureInput, where: string): SignatureSpec {
     }
     return Object.freeze({ name, type: ty.spec, presence: ty.presence });
   });
-  let retSpec: TypeSpec = { kind: "void" };
+  let retSpec: TypeSpec = Object.freeze({ kind: "void" });
   if (ret !== undefined) {
     const r = assertType(ret, `${where}: ret`);
     if (r.presence.kind !== "none") throw schemaError(`${where}: ret cannot be .optional, .default() or .required`);

@@ -6,9 +6,12 @@ import { isFunctionSchema, type FunctionSchema, type SignatureSpec } from "./fn.
 import { isType } from "./t.js";
 import { Emitter } from "./emit.js";
 import { describeSpec, type Presence, type TypeSpec } from "./spec.js";
+import { commentText, int, literal, str } from "./code-data.js";
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const q = (s: string): string => JSON.stringify(s);
+const q = str;
+/** One-line documentation comment; the text cannot close it. */
+const doc1 = (text: string): string => `/** ${commentText(text)} */`;
 const prop = (s: string): string => (IDENT.test(s) ? s : q(s));
 
 function pascal(base: string): string {
@@ -59,14 +62,14 @@ class TypePrinter {
   }
 
   private declare(name: string, spec: TypeSpec): void {
-    const doc = `/** \`${name}\` from the schema: ${describeSpec(spec)}. */`;
+    const doc = doc1(`\`${name}\` from the schema: ${describeSpec(spec)}.`);
     switch (spec.kind) {
       case "dictionary":
         this.declarations.push(
-          `/** The object \`${name}\` takes (C struct, members in declaration order). */\nexport interface ${name} {\n${spec.fields
+          `${doc1(`The object \`${name}\` takes (C struct, members in declaration order).`)}\nexport interface ${name} {\n${spec.fields
             .map((f) => `  ${prop(f.name)}${f.presence.kind === "required" ? "" : "?"}: ${this.input(f.type)};`)
             .join("\n")}\n}`,
-          `/** \`${name}\` as C returns it. */\nexport interface ${name}Result {\n${spec.fields.map((f) => `  ${prop(f.name)}: ${this.output(f.type)};`).join("\n")}\n}`,
+          `${doc1(`\`${name}\` as C returns it.`)}\nexport interface ${name}Result {\n${spec.fields.map((f) => `  ${prop(f.name)}: ${this.output(f.type)};`).join("\n")}\n}`,
         );
         break;
       case "oneOf":
@@ -92,7 +95,7 @@ class TypePrinter {
       case "stringEnum":
         return spec.values.map(q).join(" | ");
       case "nativeEnum":
-        return [...new Set(spec.entries.map(([, n]) => String(n)))].join(" | ");
+        return [...new Set(spec.entries.map(([, n]) => int(n)))].join(" | ");
       case "dictionary":
         return `{ ${spec.fields.map((f) => `${prop(f.name)}${f.presence.kind === "required" ? "" : "?"}: ${this.input(f.type)}`).join("; ")} }`;
       case "oneOf":
@@ -123,16 +126,29 @@ class TypePrinter {
   }
 }
 
+// Words that cannot name a parameter (strict mode reserved words and literals).
+const RESERVED = new Set(
+  ("break case catch class const continue debugger default delete do else enum export extends false finally for function if " +
+    "import in instanceof new null return super switch this throw true try typeof var void while with yield let static " +
+    "implements interface package private protected public await arguments eval").split(" "),
+);
+
+/** A parameter name for the declaration: the schema's name when it is a usable identifier, else `argN`. */
+function paramName(name: string, i: number): string {
+  return IDENT.test(name) && !RESERVED.has(name) ? name : `arg${i + 1}`;
+}
+
 function paramType(printer: TypePrinter, spec: TypeSpec, presence: Presence): string {
   const t = printer.input(spec);
   return presence.kind === "optional" ? `${t} | null` : t;
 }
 
 function renderDefault(value: unknown): string {
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "string") return q(value);
-  if (value === undefined) return "undefined";
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
+  try {
+    return literal(value);
+  } catch {
+    return typeof value;
+  }
 }
 
 /** The TSDoc of one signature: what throws, how numbers convert, what defaults are. */
@@ -183,7 +199,7 @@ function docLines(sig: SignatureSpec, symbol: string): string[] {
 }
 
 function tsdoc(lines: readonly string[], indent: string): string {
-  return [`${indent}/**`, ...lines.map((l) => (l === "" ? `${indent} *` : `${indent} * ${l}`)), `${indent} */`].join("\n");
+  return [`${indent}/**`, ...lines.map((l) => (l === "" ? `${indent} *` : `${indent} * ${commentText(l)}`)), `${indent} */`].join("\n");
 }
 
 /**
@@ -212,7 +228,7 @@ export function generateModule(exportsOf: Record<string, unknown>, sourceName: s
     schema.signatures.forEach((sig, k) => {
       const symbol = sig.symbol ?? (schema.overloaded ? `${name}${k + 1}` : name);
       const params = Emitter.params(sig)
-        .map((a) => `${prop(a.name)}${a.presence.kind === "none" ? "" : "?"}: ${paramType(printer, a.type, a.presence)}`)
+        .map((a, i) => `${paramName(a.name, i)}${a.presence.kind === "none" ? "" : "?"}: ${paramType(printer, a.type, a.presence)}`)
         .join(", ");
       members.push(`${tsdoc(docLines(sig, symbol), "  ")}\n  ${prop(name)}(${params}): ${printer.output(sig.ret)};`);
     });
@@ -226,11 +242,11 @@ export function generateModule(exportsOf: Record<string, unknown>, sourceName: s
   );
   const indent = (s: string): string => s.split("\n").map((l) => (l === "" ? l : `  ${l}`)).join("\n");
   const out = [
-    `// Generated by ffi-kit-bindgen from ${sourceName}. Do not edit: run ffi-kit-bindgen again instead.`,
+    `// ${commentText(`Generated by ffi-kit-bindgen from ${sourceName}. Do not edit: run ffi-kit-bindgen again instead.`)}`,
     `import * as R from "@ffi-kit/bindgen/runtime";`,
     "",
     ...printer.declarations.flatMap((d) => [d, ""]),
-    `/** The functions of ${sourceName}, bound to a native library by {@link open}. */`,
+    doc1(`The functions of ${sourceName}, bound to a native library by {@link open}.`),
     `export interface ${iface} {`,
     members.join("\n"),
     "  /** Closes the library; later calls throw `FFIError` with code `ERR_FFI_LIBRARY_CLOSED`. */",
@@ -242,10 +258,10 @@ export function generateModule(exportsOf: Record<string, unknown>, sourceName: s
     ...(constants.length ? [""] : []),
     ...emitter.helpers.flatMap((h) => [h, ""]),
     "/**",
-    ` * Opens the shared library at \`path\` and binds the functions of ${sourceName} to its symbols.`,
+    ` * ${commentText(`Opens the shared library at \`path\` and binds the functions of ${sourceName} to its symbols.`)}`,
     " *",
     " * @example",
-    ` * const lib = open("./lib${base}.so");`,
+    ` * ${commentText(`const lib = open("./lib${base}.so");`)}`,
     " */",
     `export function open(path: string | URL): ${iface} {`,
     `  const L = R.openLibrary(path, "open()");`,

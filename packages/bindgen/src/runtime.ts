@@ -24,10 +24,9 @@ export {
   enumName,
   enumValue,
   wellFormed,
-  readByteString,
   EMPTY,
 } from "./webidl.js";
+export { readCString, readByteString, readStruct } from "./native-memory.js";
 export { validateInt32, validateUint32, validateNumber, validateInteger } from "./node-validators.js";
 export { openLibrary, type OpenedLibrary, type LibraryGuard } from "./library.js";
-// Checked native memory and C aggregate types, for generated modules (which import only public entries).
-export { decodeStruct, structType, unionType, pointerType } from "@ffi-kit/core/internal";
+export { structType, unionType, pointerType } from "./c-types.js";

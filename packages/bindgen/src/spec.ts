@@ -175,3 +175,58 @@ export function categories(spec: TypeSpec): Category[] {
       return [];
   }
 }
+
+/** How deeply dictionaries and unions may nest (a deeper schema is refused when declared, with a coded error). */
+export const MAX_NESTING = 64;
+/** The largest struct a dictionary may describe, in bytes (koffi refuses types above 128 MiB; C stacks are smaller). */
+export const MAX_STRUCT_SIZE = 16 * 1024 * 1024;
+
+/** Size, alignment and nesting depth of a type as C lays it out. */
+export interface Layout {
+  readonly size: number;
+  readonly align: number;
+  readonly depth: number;
+}
+
+// Filled by t.dictionary() and t.oneOf() for the member arrays they create: a spec whose members are not in here
+// was not made by this package's `t` and is refused.
+const layouts = new WeakMap<object, Layout>();
+
+/** Records the layout of a dictionary's `fields` or a union's `members` array (t.ts only). */
+export function recordLayout(key: object, layout: Layout): void {
+  layouts.set(key, layout);
+}
+
+const POINTER_SIZE = 8;
+
+/** The C layout of `spec`, from what `t` recorded; a made-up composite spec throws `ERR_FFI_INVALID_SCHEMA`. */
+export function layoutOf(spec: TypeSpec): Layout {
+  switch (spec.kind) {
+    case "int":
+      return { size: spec.bits / 8, align: spec.bits / 8, depth: 0 };
+    case "float":
+      return spec.name === "f32" ? { size: 4, align: 4, depth: 0 } : { size: 8, align: 8, depth: 0 };
+    case "bool":
+      return { size: 1, align: 1, depth: 0 };
+    case "string":
+      return { size: POINTER_SIZE, align: POINTER_SIZE, depth: 0 };
+    case "stringEnum":
+    case "nativeEnum":
+      return { size: 4, align: 4, depth: 0 };
+    case "dictionary":
+    case "oneOf": {
+      const l = layouts.get(spec.kind === "dictionary" ? spec.fields : spec.members);
+      if (l === undefined) throw schemaError(`a ${spec.kind} spec that t.${spec.kind}() did not create is not a schema type`);
+      if (spec.kind === "dictionary" && spec.byPointer) return { size: POINTER_SIZE, align: POINTER_SIZE, depth: l.depth };
+      return l;
+    }
+    case "globalObject":
+    case "void":
+      return { size: 0, align: 1, depth: 0 };
+  }
+}
+
+/** Rounds `n` up to a multiple of `align`. */
+export function alignUp(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
+}

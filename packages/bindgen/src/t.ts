@@ -4,8 +4,13 @@
  * further attributes.
  */
 import {
+  alignUp,
   categories,
   intBounds,
+  layoutOf,
+  MAX_NESTING,
+  MAX_STRUCT_SIZE,
+  recordLayout,
   schemaError,
   type DictionarySpec,
   type FieldSpec,
@@ -17,7 +22,9 @@ import {
   type TypeSpec,
 } from "./spec.js";
 
-const BRAND = Symbol.for("@ffi-kit/bindgen.type");
+// The types this copy of the package made. A look-alike object (a public brand, a made-up spec) is not a type:
+// only what `t` built, with specs it validated and froze, reaches the planner and the generated code.
+const realTypes = new WeakSet<object>();
 
 /** How a type may be absent: chosen by `.optional`, `.default(v)` or `.required`. */
 export type PresenceKind = "none" | "optional" | "default" | "required";
@@ -38,12 +45,12 @@ export class FinalType<In, Out, P extends PresenceKind = PresenceKind> {
   /** How the value may be absent. */
   readonly presence: Presence;
   /** @internal */
-  readonly [BRAND] = true;
-  /** @internal */
   constructor(spec: TypeSpec, presence: Presence) {
-    this.spec = spec;
-    this.presence = presence;
+    // Specs are immutable: every nested array and member object is frozen where it is made, and so is this level.
+    this.spec = Object.isFrozen(spec) ? spec : Object.freeze(spec);
+    this.presence = Object.freeze(presence);
     Object.freeze(this);
+    realTypes.add(this);
   }
 }
 
@@ -63,9 +70,9 @@ for (const name of ["default", "clamp", "enforceRange", "validateInt32", "valida
   });
 }
 
-/** Whether `value` is a schema type (from any copy of this package). */
+/** Whether `value` is a schema type made by `t` (objects that only look like one are not). */
 export function isType(value: unknown): value is FinalType<unknown, unknown> {
-  return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  return typeof value === "object" && value !== null && realTypes.has(value);
 }
 
 /** A type that can still take `.optional`, `.default(v)` or `.required`. */
@@ -320,7 +327,19 @@ export const t = Object.freeze({
       return Object.freeze({ name, type: ty.spec, presence: ty.presence });
     });
     if (fields.length === 0) throw schemaError("t.dictionary() needs at least one member");
-    return new DictionaryType<F>({ kind: "dictionary", fields: Object.freeze(fields), byPointer: false });
+    let offset = 0;
+    let align = 1;
+    let depth = 0;
+    for (const f of fields) {
+      const l = layoutOf(f.type);
+      offset = alignUp(offset, l.align) + l.size;
+      align = Math.max(align, l.align);
+      depth = Math.max(depth, l.depth);
+    }
+    checkLayout("t.dictionary()", alignUp(offset, align), depth + 1);
+    const frozen = Object.freeze(fields);
+    recordLayout(frozen, { size: alignUp(offset, align), align, depth: depth + 1 });
+    return new DictionaryType<F>({ kind: "dictionary", fields: frozen, byPointer: false });
   },
   /**
    * A union of types of different kinds (number, bigint, string, boolean, dictionary). C receives
@@ -347,9 +366,27 @@ export const t = Object.freeze({
       }
       return ty.spec;
     });
-    return new Type({ kind: "oneOf", members: Object.freeze(specs) });
+    let size = 0;
+    let align = 4;
+    let depth = 0;
+    for (const m of specs) {
+      const l = layoutOf(m);
+      size = Math.max(size, l.size);
+      align = Math.max(align, l.align);
+      depth = Math.max(depth, l.depth);
+    }
+    const total = alignUp(alignUp(4, align) + alignUp(size, align), align);
+    checkLayout("t.oneOf()", total, depth + 1);
+    const frozen = Object.freeze(specs);
+    recordLayout(frozen, { size: total, align, depth: depth + 1 });
+    return new Type({ kind: "oneOf", members: frozen });
   },
 });
+
+function checkLayout(where: string, size: number, depth: number): void {
+  if (depth > MAX_NESTING) throw schemaError(`${where}: dictionaries and unions nest ${depth} deep; at most ${MAX_NESTING} levels are supported`);
+  if (size > MAX_STRUCT_SIZE) throw schemaError(`${where}: the struct would be ${size} bytes; at most ${MAX_STRUCT_SIZE} bytes (16 MiB) are supported`);
+}
 
 function checkMemberType(spec: TypeSpec, where: string): void {
   if (spec.kind === "globalObject" || spec.kind === "void") throw schemaError(`${where} cannot be ${spec.kind}`);

@@ -4,7 +4,7 @@
  * `site` names the argument in messages: `add(): argument 2 (b)`.
  */
 import { FFIError } from "@ffi-kit/core";
-import { describeReceived, invalidArgType, invalidArgValue, readCString, withCode } from "@ffi-kit/core/internal";
+import { describeReceived, invalidArgType, invalidArgValue, withCode } from "@ffi-kit/core/internal";
 
 const { trunc, floor, min: mathMin, max: mathMax } = Math;
 const { asIntN, asUintN } = BigInt;
@@ -201,10 +201,4 @@ function invalidReturn(r: number, site: string): FFIError {
 /** Lone surrogates replaced by U+FFFD (String.prototype.toWellFormed); `null` passes through. */
 export function wellFormed<S extends string | null>(s: S): S {
   return (s === null ? s : (s as unknown as { toWellFormed(): string }).toWellFormed()) as S;
-}
-
-/** Reads a returned NUL-terminated Latin-1 C string (ByteString); NULL becomes `null`. */
-export function readByteString(p: unknown): string | null {
-  if (p === 0 || p === 0n || p === null || p === undefined) return null;
-  return readCString(p, "returned ByteString", "latin1");
 }

@@ -98,7 +98,7 @@ describe("dictionaries become C structs, members in declaration order", () => {
   it("returned structs become plain objects with converted members (enums, 64-bit, strings)", () => {
     expect(s.make(Mode.Safe)).toEqual({ level: 7, ratio: 0.5, name: "made", mode: Mode.Safe, verbose: true, big: -9007199254740993n, port: 8080 });
   });
-  it("members are read once each, in declaration order", () => {
+  it("members are read once each, in lexicographic order (WebIDL), each converted before the next is read", () => {
     const reads: string[] = [];
     const obj = new Proxy({ level: 1, port: 2 } as Record<string, unknown>, {
       get(target, key) {
@@ -107,7 +107,30 @@ describe("dictionaries become C structs, members in declaration order", () => {
       },
     });
     s.describe(obj);
-    expect(reads).toEqual(["level", "ratio", "name", "mode", "verbose", "big", "port"]);
+    expect(reads).toEqual(["big", "level", "mode", "name", "port", "ratio", "verbose"]);
+  });
+  it("a member getter after a member that fails to convert never runs (Get, convert, then the next member)", () => {
+    const events: string[] = [];
+    const obj = {
+      get big() {
+        events.push("get big");
+        return { valueOf: () => (events.push("valueOf big"), 1) };
+      },
+      get level() {
+        events.push("get level");
+        return { valueOf: () => (events.push("valueOf level"), 2) };
+      },
+      get mode() {
+        events.push("get mode");
+        return 3; // not a member of the enum: throws
+      },
+      get name() {
+        events.push("get name");
+        return "n";
+      },
+    };
+    expect(() => s.describe(obj)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }));
+    expect(events).toEqual(["get big", "valueOf big", "get level", "valueOf level", "get mode"]);
   });
   it("errors name the argument and member", () => {
     expect(() => s.describe({})).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_MISSING_OPTION", message: 'describe(): argument 1 (c), member "level" is required' }));
@@ -117,6 +140,27 @@ describe("dictionaries become C structs, members in declaration order", () => {
     expect(() => s.describe({ level: 1, mode: 3 })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE", message: expect.stringContaining("member \"mode\" must be a member of the enum: Off (0), Fast (5), Safe (6)") }));
     expect(() => s.describe({ level: 1, name: "a\0b" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_VALUE" }));
     expect(() => s.rectArea({ size: { y: 1 } })).toThrow('rectArea(): argument 1 (r), member "size", member "x" is required');
+  });
+});
+
+describe("nested dictionaries", () => {
+  const Inner = t.dictionary({ c: t.i32.required });
+  const Mid = t.dictionary({ inner: Inner, e: t.DOMString.default("dflt") });
+  const Outer = t.dictionary({ a: t.i32.required, mid: Mid });
+  const nested = bind(LIB, {
+    describe: fn({ symbol: "outer_describe", args: { o: Outer }, ret: t.DOMString }),
+    make: fn({ symbol: "outer_make", args: { a: t.i32, c: t.i32 }, ret: Outer }),
+  });
+  afterAll(() => nested.close());
+  it("each level is converted with its own dictionary's converter", () => {
+    expect(nested.symbols.describe({ a: 1, mid: { inner: { c: 2 } } })).toBe("a=1 c=2 e=dflt");
+    expect(nested.symbols.describe({ a: 3, mid: { inner: { c: 4 }, e: "x" } })).toBe("a=3 c=4 e=x");
+    expect(() => nested.symbols.describe({ a: 1, mid: { inner: {} } })).toThrow(
+      expect.objectContaining({ code: "ERR_MISSING_OPTION", message: 'describe(): argument 1 (o), member "mid", member "inner", member "c" is required' }),
+    );
+  });
+  it("a returned nested struct becomes nested plain objects", () => {
+    expect(nested.symbols.make(5, 6)).toEqual({ a: 5, mid: { inner: { c: 6 }, e: "made" } });
   });
 });
 
@@ -145,11 +189,19 @@ describe("oneOf: a tagged union struct { int32_t tag; union value }", () => {
     expect(s.value(5)).toBe("int 5");
     expect(s.value("hi")).toBe("string hi");
     expect(s.value(true)).toBe("bool 1");
-    expect(s.value(5n)).toBe("string 5");
+    expect(s.value(5n)).toBe("string 5"); // a string member takes a bigint (WebIDL: ToString before ToNumber)
     expect(s.value({})).toBe("string [object Object]");
     expect(s.value(null)).toBe("string null");
     expect(() => s.value(Symbol("q"))).toThrow(TypeError);
     expect(s.valueOpt()).toBe("tag -1");
+  });
+  it("a bigint with only numeric and boolean members is converted to a number, which throws (WebIDL)", () => {
+    const u = bind(LIB, { scale: fn({ args: { v: t.oneOf(t.f64, t.bool), k: t.f64 }, ret: t.f64 }) });
+    try {
+      expect(() => u.symbols.scale(5n, 1)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE" }));
+    } finally {
+      u.close();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Loads the package's node-addon-api addon (build/Release/ffi_kit_callbacks.node). A missing or broken addon throws
+ * Loads the package's node-addon-api addon (build/Release or prebuilds/<platform>-<arch>, through node-gyp-build). A missing or broken addon throws
  * one clear error that carries the underlying cause.
  */
 import { loadNativeAddon } from "@ffi-kit/core/internal";
@@ -43,4 +43,4 @@ export interface NativeCallbacks {
 }
 
 /** The loaded addon. */
-export const native: NativeCallbacks = loadNativeAddon<NativeCallbacks>("@ffi-kit/callbacks", new URL("../build/Release/ffi_kit_callbacks.node", import.meta.url));
+export const native: NativeCallbacks = loadNativeAddon<NativeCallbacks>("@ffi-kit/callbacks", new URL("..", import.meta.url), "ffi_kit_callbacks");

@@ -1,21 +1,16 @@
 import { koffi, strlen } from "./koffi-engine.js";
-import { checkedAddress } from "./pointer.js";
-import { describeReceived, invalidArgType, outOfRange } from "./errors.js";
+import { checkedAddress, checkedLength } from "./pointer.js";
+import { describeReceived, invalidArgType } from "./errors.js";
 import { requireDeallocatorProvider } from "./extension-registry.js";
 import type { Pointer } from "./pointer-types.js";
 
-const { trunc } = Math;
-
-function checkedLength(byteLength: unknown, address: number, site: string): number {
-  if (byteLength === undefined) return strlen(address);
-  if (typeof byteLength === "bigint") byteLength = Number(byteLength);
-  if (typeof byteLength !== "number" || trunc(byteLength) !== byteLength) {
-    throw invalidArgType(`${site}: byteLength must be an integer. Received ${describeReceived(byteLength)}`);
+/** `byteLength` as given, or up to the first NUL without one (an empty string gives 0). */
+function rangeLength(byteLength: unknown, address: number, site: string): number {
+  if (byteLength === undefined) {
+    const n = strlen(address);
+    return n === 0 ? 0 : checkedLength(n, address, site);
   }
-  if (byteLength <= 0 || byteLength > Number.MAX_SAFE_INTEGER) {
-    throw outOfRange(`${site}: byteLength must be > 0. Received ${byteLength}`);
-  }
-  return byteLength;
+  return checkedLength(byteLength, address, site);
 }
 
 function deallocatorPointer(value: unknown, site: string): number | bigint {
@@ -37,7 +32,7 @@ function externalBuffer(
   deallocator: unknown,
 ): ArrayBuffer {
   const address = checkedAddress(p, byteOffset, site);
-  const length = checkedLength(byteLength, address, site);
+  const length = rangeLength(byteLength, address, site);
   // bun:ffi: with four arguments the fourth is the deallocator; with five, (context, deallocator).
   const dealloc = deallocator === undefined ? deallocatorContext : deallocator;
   if (dealloc !== undefined && dealloc !== null) {

@@ -8,6 +8,7 @@ import { zeroValue } from "./converters.js";
 import { planArgument, planCallbackArgument } from "./conversion-codegen.js";
 import { compileUnit, mergeBindings, type Unit } from "./codegen.js";
 import { registerExtension, threadsafeCallbackFactory } from "./extension-registry.js";
+import { armExitGuard } from "./exit-guard.js";
 import type { FFITypeOrString } from "./ffi-type.js";
 import type { JSCallbackFunction, JSCallbackOptions } from "./signature-types.js";
 import type { Pointer } from "./pointer-types.js";
@@ -81,7 +82,16 @@ function acquireTrampoline(sig: Signature, target: (...args: unknown[]) => unkno
   return record as Trampoline;
 }
 
+/**
+ * Points a closed callback's trampoline at the zero-value stub. When `close()` runs inside a JS callback (native
+ * frames below it, e.g. a qsort comparator closing itself), the native call still running may call it again, as
+ * Bun allows: the trampoline keeps calling the JS function until no callback is running, then is released.
+ */
 function releaseTrampoline(t: Trampoline, zero: unknown): void {
+  if (callbackActivity.depth > 0) {
+    setImmediate(() => releaseTrampoline(t, zero));
+    return;
+  }
   t.target = () => zero;
   closedTrampolines.push(t);
 }
@@ -146,15 +156,18 @@ export class JSCallback<
    */
   constructor(callback: JSCallbackFunction<A, R>, options: JSCallbackOptions<A, R>);
   /** Parameters annotated more loosely than declared (`(a: number) => ...` for a `"ptr"`, as bun:ffi's examples do). */
-  constructor(callback: (...args: any[]) => unknown, options?: JSCallbackOptions<A, R>);
-  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<A, R> = {}) {
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<A, R>);
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<A, R>) {
     let sig: Signature;
     try {
       if (typeof callback !== "function") {
         throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
       }
       if (options === null || typeof options !== "object") {
-        throw invalidArgType(`new JSCallback(): options must be an object. Received ${describeReceived(options)}`);
+        // Bun's wordings ("Expected object", "Expected an object"), which its users and tests match on.
+        throw invalidArgType(
+          `new JSCallback(): Expected object as argument 2 (options). Expected an object like { args: [...], returns: "void" }. Received ${describeReceived(options)}`,
+        );
       }
       sig = resolveSignature(options, "new JSCallback()", true);
     } catch (e) {
@@ -169,6 +182,8 @@ export class JSCallback<
       this.ptr = handle.ptr as Pointer;
       return;
     }
+    // koffi delivers threadsafe calls through an N-API threadsafe function: see exit-guard.ts for exit.
+    if (this.threadsafe) armExitGuard();
     this.#trampoline = acquireTrampoline(sig, compileInvoker(callback as (...args: unknown[]) => unknown, sig));
     this.ptr = this.#trampoline.address as Pointer;
   }

@@ -1,13 +1,14 @@
 import { koffi, prototype } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType, startStackAt } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, invalidPointer, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
 import { createGuard, type Guard } from "./library-handle.js";
-import { USER_ADDRESS_LIMIT_BIGINT, isUserAddress } from "./address-space.js";
-import { MIN_VALID_ADDRESS } from "./address-space.js";
+import { isUserAddress, USER_ADDRESS_LIMIT_BIGINT } from "./address-space.js";
 import type { Pointer } from "./pointer-types.js";
 import type { ConvertFn, ConvertFns, FFIFunction } from "./signature-types.js";
+
+const MIN_VALID_ADDRESS_BIGINT = 4096n;
 
 /** A declaration with the function's address, as `CFunction` and `linkSymbols` take it. */
 export type FFIFunctionWithPtr = FFIFunction & { readonly ptr: Pointer | number | bigint };
@@ -15,24 +16,28 @@ export type FFIFunctionWithPtr = FFIFunction & { readonly ptr: Pointer | number 
 /** What `new CFunction(...)` returns: the callable, with `close()`. */
 export type CFunctionInstance<F extends FFIFunction> = ConvertFn<F> & { close(): void };
 
+/** Bun's wording, which its users and tests match on. */
+const PTR_REQUIRED = 'you must provide a "ptr" field with the memory address of the native function.';
+
 function functionAddress(declaration: unknown, name: string, site: string): number | bigint {
   const ptr = (declaration as { ptr?: unknown } | null)?.ptr;
-  if (ptr === undefined) {
-    throw invalidArgType(`${site}: Symbol "${name}" is missing a "ptr" field: a function pointer is required`);
+  if (ptr === undefined || ptr === null) {
+    throw invalidArgType(`${site}: Symbol "${name}" is missing a "ptr" field. When using linkSymbols() or CFunction(), ${PTR_REQUIRED}`);
   }
   if (typeof ptr !== "number" && typeof ptr !== "bigint") {
-    throw invalidArgType(`${site}: "ptr" of "${name}" must be a function pointer (number or bigint). Received ${describeReceived(ptr)}`);
+    throw invalidArgType(`${site}: "ptr" of "${name}" must be a function pointer (number or bigint), ${PTR_REQUIRED} Received ${describeReceived(ptr)}`);
   }
-  // koffi would refuse Infinity or 2n**70n with an uncoded error, and jump to any other address it is given.
-  if (typeof ptr === "number" ? !isUserAddress(ptr) : ptr < BigInt(MIN_VALID_ADDRESS) || ptr >= USER_ADDRESS_LIMIT_BIGINT) {
-    throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: "ptr" of "${name}" (${ptr}) is not a valid function address`);
+  // Below 4096, in the kernel half, beyond 2^64, fractional, NaN, Infinity: calling it would crash the process.
+  const valid = typeof ptr === "number" ? isUserAddress(ptr) : ptr >= MIN_VALID_ADDRESS_BIGINT && ptr < USER_ADDRESS_LIMIT_BIGINT;
+  if (!valid) {
+    throw invalidPointer(`${site}: "ptr" of "${name}" (${typeof ptr === "bigint" ? `${ptr}n` : ptr}) is not a valid function address on this machine`);
   }
   return ptr;
 }
 
 function bind(library: string, name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
   if (declaration === null || typeof declaration !== "object") {
-    throw invalidArgType(`${site}: the declaration of "${name}" must be an object. Received ${describeReceived(declaration)}`);
+    throw invalidArgType(`${site}: Expected an object as the declaration of "${name}", like { ptr, args: [...], returns: "i32" }. Received ${describeReceived(declaration)}`);
   }
   const address = functionAddress(declaration, name, site);
   const sig = resolveSignature(declaration, `${site}: symbol "${name}"`);

@@ -31,7 +31,9 @@ export function readCString(address: unknown, site: string, encoding: "utf8" | "
   return Buffer.from(koffi.view(p, length) as ArrayBuffer).toString("latin1");
 }
 
-/** Decodes the struct of `type` at a checked address into a plain object. */
+/** Decodes the struct of `type` at a checked address (first and last byte) into a plain object. */
 export function decodeStruct(address: unknown, type: NativeAggregate, site: string): Record<string, unknown> {
-  return koffi.decode(checkedAddress(address, undefined, site), type) as Record<string, unknown>;
+  const p = checkedAddress(address, undefined, site);
+  checkedAddress(p, koffi.sizeof(type) - 1, site); // its last byte too
+  return koffi.decode(p, type) as Record<string, unknown>;
 }

@@ -9,7 +9,7 @@ import { bufferConverter, floatConverter, int64Converter, intConverter, pointerC
 import { koffiArgType } from "./koffi-types.js";
 import { CString } from "./cstring.js";
 
-const { $trunc, $isView, $BigInt, $asUintN } = generatedGlobals;
+const { $trunc, $viewLength, $BigInt, $asUintN } = generatedGlobals;
 
 /** The plan for one argument (or callback return value): the koffi type it is declared as, and its conversion. */
 export interface ArgumentPlan extends Fragment {
@@ -84,11 +84,12 @@ export function planArgument(type: number, site: Site, input: string, slow: stri
       return {
         koffiType,
         // Non-empty TypedArrays go straight to koffi; empty or detached views (and DataViews) are checked first.
-        expression: `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${slow}(${v})) : $isView(${v}) && ${v}.length > 0 ? ${v} : ${slow}(${v}))`,
-        bindings: { [slow]: pointerConverter(type, site, type === FFIType.cstring), $trunc, $isView },
+        // $viewLength reads the built-in getter (-1 for anything else): a forged `length` never counts.
+        expression: `(typeof ${v} === "number" ? (${v} >= 0 && ${v} < 9007199254740992 && ${v} === $trunc(${v}) ? ${v} + 0 : ${slow}(${v})) : $viewLength(${v}) > 0 ? ${v} : ${slow}(${v}))`,
+        bindings: { [slow]: pointerConverter(type, site, type === FFIType.cstring), $trunc, $viewLength },
       };
     case FFIType.buffer:
-      return { koffiType, expression: `($isView(${v}) && ${v}.length > 0 ? ${v} : ${slow}(${v}))`, bindings: { [slow]: bufferConverter(site), $isView } };
+      return { koffiType, expression: `($viewLength(${v}) > 0 ? ${v} : ${slow}(${v}))`, bindings: { [slow]: bufferConverter(site), $viewLength } };
     default:
       throw new Error(`planArgument: no plan for type ${type}`);
   }

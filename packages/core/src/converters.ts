@@ -11,9 +11,9 @@
 import { describeReceived, invalidArgType } from "./errors.js";
 import { FFIType, typeNames } from "./ffi-type.js";
 import { addressCarrierFor, checkEmptyView } from "./extension-registry.js";
-import { SafeArrayBuffer, SafeBigInt, SafeNumber, SafeSharedArrayBuffer, SafeUint8Array, safeAsIntN, safeAsUintN, safeIsView, safeTrunc } from "./globals.js";
+import { SafeBigInt, SafeNumber, safeAsIntN, safeAsUintN, safeTrunc } from "./globals.js";
+import { byteLengthOf, bytesOf, isArrayBuffer, isSharedArrayBuffer, isView } from "./view-geometry.js";
 
-const isView = safeIsView;
 const asIntN = safeAsIntN;
 const asUintN = safeAsUintN;
 const trunc = safeTrunc;
@@ -95,13 +95,9 @@ export function floatConverter(type: number, site: Site): SlowConverter {
   };
 }
 
-/** True for a view with no bytes, detached ones included (a detached DataView throws on `byteLength`). */
+/** True for a view with no bytes, detached ones included, read through the built-in getters (never user code). */
 function emptyOrDetached(v: ArrayBufferView | ArrayBuffer): boolean {
-  try {
-    return v.byteLength === 0;
-  } catch {
-    return true;
-  }
+  return byteLengthOf(v) <= 0;
 }
 
 /** Converts any accepted pointer value to what koffi takes for `void *`. */
@@ -120,14 +116,14 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
       case "object":
       case "function":
         if (v === null) return null;
-        if (isView(v) || v instanceof SafeArrayBuffer) {
+        if (isView(v) || isArrayBuffer(v)) {
           if (type === FFIType.function) break;
           if (emptyOrDetached(v)) checkEmptyView(v, site);
           return v;
         }
-        if (SafeSharedArrayBuffer !== undefined && v instanceof SafeSharedArrayBuffer) {
+        if (isSharedArrayBuffer(v)) {
           if (type === FFIType.function) break;
-          return new SafeUint8Array(v); // koffi takes views of shared memory, not the buffer itself
+          return bytesOf(v); // koffi takes views of shared memory, not the buffer itself
         }
         {
           const carrier = addressCarrierFor(v);
@@ -149,11 +145,11 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
 export function bufferConverter(site: Site): SlowConverter {
   return (v) => {
     if (typeof v === "object" && v !== null) {
-      if (isView(v) || v instanceof SafeArrayBuffer) {
+      if (isView(v) || isArrayBuffer(v)) {
         if (emptyOrDetached(v)) checkEmptyView(v, site);
         return v;
       }
-      if (SafeSharedArrayBuffer !== undefined && v instanceof SafeSharedArrayBuffer) return new SafeUint8Array(v);
+      if (isSharedArrayBuffer(v)) return bytesOf(v);
     }
     throw cannotConvert(v, FFIType.buffer, site, "a TypedArray, DataView or ArrayBuffer");
   };

@@ -1,11 +1,9 @@
 import { inspect } from "node:util";
 import { decodeUtf8, koffi, strlen } from "./koffi-engine.js";
-import { checkedAddress } from "./pointer.js";
-import { describeReceived, invalidArgType, outOfRange } from "./errors.js";
+import { checkedAddress, checkedLength } from "./pointer.js";
 import { registerExtension } from "./extension-registry.js";
 import type { Pointer } from "./pointer-types.js";
 
-const { trunc } = Math;
 const EMPTY = new ArrayBuffer(0);
 /** `arrayBuffer` views, made on first use (most CStrings never need one, so construction stays cheap). */
 const arrayBuffers = new WeakMap<CString, ArrayBuffer>();
@@ -21,7 +19,7 @@ const arrayBuffers = new WeakMap<CString, ArrayBuffer>();
  * lib.symbols.free(s.ptr); console.log(s); // still works
  */
 export class CString extends String {
-  /** The pointer given to the constructor (`0` for NULL). */
+  /** The pointer given to the constructor. */
   readonly ptr: Pointer;
   /** The offset given to the constructor, if any. */
   readonly byteOffset: number | undefined;
@@ -29,21 +27,10 @@ export class CString extends String {
   readonly byteLength: number | undefined;
 
   constructor(ptr: Pointer | number | bigint | null, byteOffset?: number, byteLength?: number) {
-    if (ptr === 0 || ptr === null || ptr === undefined || ptr === 0n) {
-      super("");
-      this.ptr = 0 as Pointer;
-      this.byteOffset = byteOffset;
-      this.byteLength = byteLength;
-      return;
-    }
+    // Every pointer below 4096 (NULL included) throws ERR_FFI_INVALID_POINTER: reading it would crash.
     const address = checkedAddress(ptr, byteOffset, "new CString()");
-    if (byteLength !== undefined) {
-      if (typeof byteLength !== "number" || trunc(byteLength) !== byteLength) {
-        throw invalidArgType(`new CString(): byteLength must be an integer. Received ${describeReceived(byteLength)}`);
-      }
-      if (byteLength < 0) throw outOfRange(`new CString(): byteLength must be >= 0. Received ${byteLength}`);
-    }
-    super(byteLength === 0 ? "" : decodeUtf8(address, byteLength));
+    const length = byteLength === undefined ? undefined : checkedLength(byteLength, address, "new CString()", 0);
+    super(length === 0 ? "" : decodeUtf8(address, length));
     this.ptr = (typeof ptr === "bigint" ? Number(ptr) : ptr) as Pointer;
     this.byteOffset = byteOffset;
     this.byteLength = byteLength;
@@ -53,8 +40,9 @@ export class CString extends String {
   get arrayBuffer(): ArrayBuffer {
     let ab = arrayBuffers.get(this);
     if (ab === undefined) {
-      const address = this.ptr + (this.byteOffset ?? 0);
-      const length = this.ptr === 0 ? 0 : (this.byteLength ?? strlen(address));
+      // ptr, byteOffset and byteLength are plain properties: validate them again, as for a new CString.
+      const address = checkedAddress(this.ptr, this.byteOffset, "CString.arrayBuffer");
+      const length = this.byteLength === undefined ? strlen(address) : checkedLength(this.byteLength, address, "CString.arrayBuffer", 0);
       ab = length === 0 ? EMPTY : koffi.view(address, length);
       arrayBuffers.set(this, ab);
     }

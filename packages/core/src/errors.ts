@@ -28,6 +28,7 @@ export type FFIErrorCode =
   | "ERR_FFI_USE_AFTER_FREE"
   | "ERR_FFI_EXTERNAL_BUFFERS_FORBIDDEN"
   | "ERR_FFI_MEMORY_LEAK"
+  | "ERR_FFI_ALREADY_OWNED"
   // @ffi-kit/callbacks
   | "ERR_FFI_UNSUPPORTED_PLATFORM"
   | "ERR_FFI_CALLBACK_CREATE"
@@ -37,11 +38,16 @@ export type FFIErrorCode =
   // @ffi-kit/fuzz
   | "ERR_FFI_FUZZ_TARGET"
   | "ERR_FFI_FUZZ_LIBRARY_MISSING"
+  | "ERR_FFI_GC_UNAVAILABLE"
   // @ffi-kit/bench
   | "ERR_FFI_BENCH_NOT_BUILT";
 
+/** Codes whose errors are `TypeError`s (bun:ffi throws TypeError for an invalid pointer). */
+const typeErrorCodes: ReadonlySet<string> = new Set(["ERR_FFI_INVALID_POINTER"]);
+
 /**
- * An error of ffi-kit's own, with a stable `code` to match on.
+ * An error of ffi-kit's own, with a stable `code` to match on. `ERR_FFI_INVALID_POINTER` errors are also
+ * `TypeError`s, as in bun:ffi: `e instanceof FFIError` and `e instanceof TypeError` both hold for them.
  *
  * @example
  * try { read.u8(16) } catch (e) { if (e instanceof FFIError && e.code === "ERR_FFI_INVALID_POINTER") ... }
@@ -51,6 +57,17 @@ export class FFIError extends Error {
   constructor(code: FFIErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    // A TypeError-based twin for the codes that Bun throws as TypeError (the constructor returns it instead).
+    if (new.target === FFIError && typeErrorCodes.has(code)) {
+      const twin = new FFITypeError(message, options);
+      Object.defineProperty(twin, "code", { value: code, enumerable: true });
+      // Keep the stack pointing at the caller, not at this constructor.
+      if (typeof this.stack === "string") Object.defineProperty(twin, "stack", { value: this.stack, writable: true, configurable: true });
+      return twin as unknown as FFIError;
+    }
+  }
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === FFIError && value instanceof FFITypeError);
   }
   override get name(): string {
     return "FFIError";
@@ -58,6 +75,22 @@ export class FFIError extends Error {
   override toString(): string {
     return `FFIError [${this.code}]: ${this.message}`;
   }
+}
+
+/** The `TypeError` form of {@link FFIError}; `instanceof FFIError` is true for it. Not exported: make it with `new FFIError(code, ...)`. */
+class FFITypeError extends TypeError {
+  declare readonly code: FFIErrorCode;
+  override get name(): string {
+    return "FFIError";
+  }
+  override toString(): string {
+    return `FFIError [${this.code}]: ${this.message}`;
+  }
+}
+
+/** `FFIError` (a `TypeError`) with code `ERR_FFI_INVALID_POINTER`. */
+export function invalidPointer(message: string): FFIError {
+  return new FFIError("ERR_FFI_INVALID_POINTER", message);
 }
 
 const captureStackTrace = (Error as { captureStackTrace?: (target: object, constructorOpt?: Function) => void }).captureStackTrace;

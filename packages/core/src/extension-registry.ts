@@ -4,7 +4,7 @@
  * an error naming the package to import.
  */
 import { FFIError, withCode } from "./errors.js";
-import { SafeSharedArrayBuffer, SafeUint8Array, safeIsView } from "./globals.js";
+import { isDetachedBuffer, underlyingBuffer } from "./view-geometry.js";
 
 /** Creates an ArrayBuffer over native memory whose deallocator runs exactly once when it is collected. */
 export interface DeallocatorProvider {
@@ -90,17 +90,6 @@ export function addressCarrierFor(value: object): AddressCarrier | undefined {
   return undefined;
 }
 
-/** Whether an ArrayBuffer is detached (transferred, or freed by @ffi-kit/memory). The one probe for it. */
-export function isDetached(buffer: ArrayBufferLike): boolean {
-  if (SafeSharedArrayBuffer !== undefined && buffer instanceof SafeSharedArrayBuffer) return false;
-  try {
-    new SafeUint8Array(buffer, 0, 0); // throws TypeError on a detached buffer
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 /**
  * Called by core for an empty view on its way to native code (a pointer argument, `ptr()`): extensions may refuse
  * it with their own error (@ffi-kit/memory: `ERR_FFI_USE_AFTER_FREE`), and a detached buffer is always refused,
@@ -108,8 +97,7 @@ export function isDetached(buffer: ArrayBufferLike): boolean {
  */
 export function checkEmptyView(view: ArrayBufferView | ArrayBufferLike, site: string): void {
   for (const check of viewChecks) check(view, site);
-  const buffer = safeIsView(view) ? view.buffer : view;
-  if (isDetached(buffer)) {
+  if (isDetachedBuffer(underlyingBuffer(view))) {
     throw withCode(
       new TypeError(`${site}: the view's ArrayBuffer is detached (transferred or freed); its memory cannot be passed to native code`),
       "ERR_INVALID_ARG_VALUE",

@@ -2,7 +2,10 @@
  * Built-ins captured when @ffi-kit/core loads, so that user code replacing `Math.trunc`, `BigInt` or
  * `ArrayBuffer.isView` later cannot change how values cross the boundary. Library code imports them from here;
  * generated code receives them through {@link generatedGlobals} (bound by name in every compiled function).
+ * View geometry (lengths, detached buffers) read through the built-in getters is in view-geometry.ts.
  */
+import { typedArrayLength } from "./view-geometry.js";
+
 export const SafeNumber = Number;
 export const SafeBigInt = BigInt;
 export const SafeObject = Object;
@@ -22,26 +25,6 @@ export const safeCaptureStackTrace: ((target: object, constructorOpt?: Function)
   Error as { captureStackTrace?: (target: object, constructorOpt?: Function) => void }
 ).captureStackTrace;
 
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayLengthGetter = Object.getOwnPropertyDescriptor(TypedArrayPrototype, "length")!.get!;
-const typedArrayByteLengthGetter = Object.getOwnPropertyDescriptor(TypedArrayPrototype, "byteLength")!.get!;
-const dataViewByteLengthGetter = Object.getOwnPropertyDescriptor(DataView.prototype, "byteLength")!.get!;
-const arrayBufferByteLengthGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
-const call = Function.prototype.call.bind(Function.prototype.call) as (fn: Function, self: unknown, ...args: unknown[]) => unknown;
-
-/** `view.length` through the built-in getter: a getter or own property a user defined is never run. Throws on a non-TypedArray. */
-export function typedArrayLength(view: ArrayBufferView): number {
-  return call(typedArrayLengthGetter, view) as number;
-}
-/** `byteLength` of a TypedArray, DataView or ArrayBuffer through the built-in getters (throws on a detached DataView). */
-export function builtinByteLength(value: ArrayBufferView | ArrayBufferLike): number {
-  if (safeIsView(value)) {
-    return (value instanceof DataView ? call(dataViewByteLengthGetter, value) : call(typedArrayByteLengthGetter, value)) as number;
-  }
-  if (value instanceof SafeArrayBuffer) return call(arrayBufferByteLengthGetter, value) as number;
-  return (value as ArrayBufferLike).byteLength;
-}
-
 /**
  * The built-ins generated code may name. Every compiled function gets these bindings, by these names; a fragment
  * that uses one lists it in its bindings, so the generator can check that nothing is free.
@@ -49,6 +32,8 @@ export function builtinByteLength(value: ArrayBufferView | ArrayBufferLike): num
 export const generatedGlobals = safeFreeze({
   $trunc: safeTrunc,
   $isView: safeIsView,
+  // A TypedArray's element count from the built-in getter (-1 for anything else): a forged `length` never counts.
+  $viewLength: typedArrayLength,
   $BigInt: SafeBigInt,
   $asUintN: safeAsUintN,
 });

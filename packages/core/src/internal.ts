@@ -7,7 +7,7 @@
 // Errors in Node's style (memory, callbacks, bindgen).
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
 // Pointers (memory).
-export { checkedAddress, MIN_VALID_ADDRESS } from "./pointer.js";
+export { checkedAddress } from "./pointer.js";
 // Checked native memory and C aggregate types (bindgen).
 export { readCString, decodeStruct, structType, unionType, pointerType, type NativeAggregate } from "./checked-readers.js";
 // Libraries (bindgen).

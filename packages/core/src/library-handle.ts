@@ -3,10 +3,12 @@
  * declaring symbols, the guard that stops calls after `close()`, and unloading only when no JS callback runs above
  * native frames. `dlopen` and @ffi-kit/bindgen's `bind()` both open libraries through {@link openLibraryHandle}.
  */
+import { statSync } from "node:fs";
 import { koffi, type KoffiLibrary, type KoffiType } from "./koffi-engine.js";
 import { FFIError, invalidArgType, invalidArgValue, startStackAt, withCode } from "./errors.js";
 import { alternativePaths, libraryPathArgument } from "./library-path.js";
 import { callbackActivity } from "./callback-activity.js";
+import { nativeThreadsMayCall } from "./exit-guard.js";
 
 /** Something whose calls must stop: a closed library or function. Checked by every generated wrapper. */
 export interface Guard {
@@ -26,10 +28,41 @@ export function createGuard(code: "ERR_FFI_LIBRARY_CLOSED" | "ERR_FFI_FUNCTION_C
   return guard;
 }
 
+/**
+ * Refuses a path that names something other than a regular file (or a symlink to one): the system loader would
+ * block forever in `open()` on a FIFO, and read without end from `/dev/zero`. Bare names (no `/`) are searched by
+ * the loader in its own directories and are left to it. A file swapped for a FIFO between this check and the
+ * loader's `open()` is not caught: do not load libraries from directories that others can write.
+ */
+function refuseNonRegularFile(candidate: string, requested: string): void {
+  if (!candidate.includes("/")) return;
+  let stats;
+  try {
+    stats = statSync(candidate); // follows symlinks
+  } catch {
+    return; // missing: the loader says so in its own words
+  }
+  if (stats.isFile()) return;
+  const kind = stats.isDirectory()
+    ? "a directory"
+    : stats.isFIFO()
+      ? "a FIFO"
+      : stats.isSocket()
+        ? "a socket"
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? "a device"
+          : "not a regular file";
+  throw withCode(
+    new Error(`Failed to open library "${requested}": ${candidate} is ${kind}, not a shared library file (only regular files, or symlinks to them, are opened)`),
+    "ERR_DLOPEN_FAILED",
+  );
+}
+
 /** Opens a library with koffi, trying the alternatives a user would expect; throws `ERR_DLOPEN_FAILED` naming the path. */
 function openLibrary(path: string): KoffiLibrary {
   let first: unknown;
   for (const candidate of [path, ...alternativePaths(path)]) {
+    refuseNonRegularFile(candidate, path);
     try {
       return koffi.load(candidate);
     } catch (e) {
@@ -42,6 +75,8 @@ function openLibrary(path: string): KoffiLibrary {
 
 /** Unloads a library, or defers that until no JS callback is running above native frames. */
 function unloadWhenSafe(lib: KoffiLibrary): void {
+  // Native threads may be running library code (and calling back) until the process is gone: never unmap.
+  if (nativeThreadsMayCall()) return;
   // Unloading while a JS callback runs would return into unmapped code: wait until native frames are gone.
   if (callbackActivity.depth > 0) setImmediate(() => unloadWhenSafe(lib));
   else lib.unload();

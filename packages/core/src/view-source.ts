@@ -6,17 +6,17 @@ import type { FFIFunction } from "./signature-types.js";
 
 /**
  * The generated JavaScript glue for each declaration (Bun shows its C glue; we have none, so this is the wrapper
- * that converts arguments and results). With `isCallback`, the glue that runs when C calls a JSCallback.
+ * that converts arguments and results), one string per symbol. With `isCallback`, `symbols` is one callback
+ * declaration and the result is one string: the glue that runs when C calls a JSCallback, as in bun:ffi.
  *
  * @example
  * console.log(viewSource({ add: { args: ["i32", "i32"], returns: "i32" } })[0]);
+ * console.log(viewSource({ args: ["i32"], returns: "i32" }, true));
  */
+export function viewSource(symbols: FFIFunction, isCallback: true): string;
 export function viewSource(symbols: Record<string, FFIFunction>, isCallback?: false): string[];
-/** The glue of one declaration (`{ args, returns }`); with `isCallback`, of a JSCallback with that signature. */
-export function viewSource(declaration: FFIFunction, isCallback?: boolean): string[];
-/** With `isCallback`, the glue that runs when C calls a JSCallback of each declaration's signature. */
-export function viewSource(symbols: Record<string, FFIFunction>, isCallback: true): string[];
-export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback = false): string[] {
+export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback?: boolean): string | string[];
+export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback = false): string | string[] {
   try {
     return sources(symbols, isCallback);
   } catch (e) {
@@ -24,14 +24,22 @@ export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, i
   }
 }
 
-function sources(symbols: Record<string, FFIFunction> | FFIFunction, isCallback: boolean): string[] {
+function sources(symbols: Record<string, FFIFunction> | FFIFunction, isCallback: boolean): string | string[] {
   if (symbols === null || typeof symbols !== "object") {
-    throw invalidArgType(`viewSource(): argument 1 must be an object of declarations. Received ${describeReceived(symbols)}`);
+    // Bun's wording ("Expected an object"), which its users and tests match on.
+    throw invalidArgType(
+      `viewSource(): Expected an object as argument 1 (${isCallback ? "a callback declaration" : "the declarations"}). Received ${describeReceived(symbols)}`,
+    );
   }
+  if (isCallback) return invokerSource(resolveSignature(declarationObject(symbols, "callback"), "viewSource()", true));
   const single = "args" in symbols || "returns" in symbols;
   const entries: Array<[string, unknown]> = single ? [["fn", symbols]] : Object.entries(symbols);
-  return entries.map(([name, decl]) => {
-    const sig = resolveSignature(decl, `viewSource(): "${name}"`, isCallback);
-    return isCallback ? invokerSource(sig) : wrapperSource(name, sig);
-  });
+  return entries.map(([name, decl]) => wrapperSource(name, resolveSignature(declarationObject(decl, name), `viewSource(): "${name}"`)));
+}
+
+function declarationObject(decl: unknown, name: string): unknown {
+  if (decl === null || typeof decl !== "object") {
+    throw invalidArgType(`viewSource(): Expected an object for "${name}", like { args: [...], returns: "i32" }. Received ${describeReceived(decl)}`);
+  }
+  return decl;
 }

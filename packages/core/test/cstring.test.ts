@@ -38,11 +38,10 @@ describe("CString", () => {
     expect(String(s.get_empty())).toBe("");
     expect(s.get_empty()!.arrayBuffer.byteLength).toBe(0);
     expect(s.get_null_str()).toBeNull();
-    const nul = new CString(0);
-    expect(String(nul)).toBe("");
-    expect(nul.ptr).toBe(0);
-    expect(nul.arrayBuffer.byteLength).toBe(0);
-    expect(String(new CString(null))).toBe("");
+    // NULL is a pointer below 4096 like any other: refused, never read.
+    for (const nul of [0, 0n]) expect(() => new CString(nul)).toThrow(expect.objectContaining({ code: "ERR_FFI_INVALID_POINTER" }));
+    expect(() => new CString(0, 0, 0)).toThrow(expect.objectContaining({ code: "ERR_FFI_INVALID_POINTER" }));
+    expect(() => new CString(null)).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE" }));
   });
 
   it("offsets and lengths: new CString(p, 4) runs to the NUL, new CString(p, 4, 2) takes exactly 2 bytes", () => {

@@ -1,7 +1,8 @@
 /**
  * Memcheck over every core path that touches native memory (fixtures/valgrind-scenario.mjs), with a negative
  * control that must be caught. koffi's own stack switching is suppressed narrowly (fixtures/koffi.supp: only
- * errors whose innermost frame is inside koffi.node). Runs when valgrind is installed; CI installs it.
+ * errors whose innermost frame is inside koffi.node), and so is V8's own work (fixtures/v8.supp: only errors whose
+ * innermost frame is in V8's optimising compiler or GC tracer). Runs when valgrind is installed; CI installs it.
  */
 import { describe, expect, it } from "vitest";
 import { spawn, spawnSync } from "node:child_process";
@@ -16,7 +17,7 @@ function memcheck(script: string): Promise<{ status: number | null; stdout: stri
   return new Promise((resolve, reject) => {
     const child = spawn(
       "valgrind",
-      ["--error-exitcode=99", "--leak-check=no", `--suppressions=${here("./fixtures/koffi.supp")}`, process.execPath, here(script), fixture("ffi")],
+      ["--error-exitcode=99", "--leak-check=no", `--suppressions=${here("./fixtures/koffi.supp")}`, `--suppressions=${here("./fixtures/v8.supp")}`, process.execPath, here(script), fixture("ffi")],
       { cwd: here("..") },
     );
     let stdout = "", stderr = "";

@@ -13,6 +13,7 @@
  */
 import fc from "fast-check";
 import { ADDRESS_BOUNDARIES, BIGINT_BOUNDARIES, FLOAT_BOUNDARIES, INTEGER_BOUNDARIES } from "./boundaries.js";
+import { betterShrinking } from "./shrinking.js";
 import { SMALL_INTEGERS, TYPE_NAMES, WIDE_INTEGERS, typeName, type TypeName } from "./type-names.js";
 
 /** The three kinds of values an FFI arbitrary can produce. */
@@ -177,7 +178,8 @@ export interface BytesOptions {
  * fc.property(bytes({ minLength: 1 }), (b) => ptr(b) > 0)
  */
 export function bytes(options: BytesOptions = {}): fc.Arbitrary<Uint8Array> {
-  const byte = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 255 }), weight: 3 }, { arbitrary: fc.constantFrom(0, 0x7f, 0x80, 0xff), weight: 1 });
+  // Shrinks past the constants too: a byte drawn as 0xff shrinks to 0x80 or 0x7f when that is what matters.
+  const byte = betterShrinking(fc.oneof({ arbitrary: fc.integer({ min: 0, max: 255 }), weight: 3 }, { arbitrary: fc.constantFrom(0, 0x7f, 0x80, 0xff), weight: 1 }), 0, 255);
   return fc
     .array(byte, { minLength: options.minLength ?? 0, maxLength: options.maxLength ?? 64, size: "max" })
     .map((a) => Uint8Array.from(a));

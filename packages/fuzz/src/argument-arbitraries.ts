@@ -4,7 +4,8 @@
  * length argument and the buffer it measures.
  */
 import fc from "fast-check";
-import { FFIError } from "@ffi-kit/core";
+import { FFIError, outOfRange } from "./errors.js";
+import { betterShrinking } from "./shrinking.js";
 import { arbitraryFor, bytes } from "./arbitraries.js";
 import { SMALL_INTEGERS, WIDE_INTEGERS, typeName, type TypeName } from "./type-names.js";
 
@@ -21,7 +22,7 @@ export interface ArgumentOptions {
 const POINTER_TYPES = new Set<TypeName>(["ptr", "buffer", "cstring"]);
 
 function unsupported(position: number, name: TypeName, why: string): FFIError {
-  return new FFIError("ERR_FFI_UNSUPPORTED_TYPE", `argument ${position + 1} of type '${name}' cannot be fuzzed: ${why}`);
+  return new FFIError("ERR_FFI_UNSUPPORTED_TYPE", `args[${position}] of type '${name}' cannot be fuzzed: ${why}`);
 }
 
 /**
@@ -38,8 +39,19 @@ export function argumentArbitrary(type: unknown, options: { maxBufferLength?: nu
   const maxLength = options.maxBufferLength ?? 64;
   if (name in SMALL_INTEGERS || name in WIDE_INTEGERS || name === "f32" || name === "f64" || name === "bool") {
     const arb = arbitraryFor(name, { kinds: ["inRange", "boundary"] });
-    // 64-bit values as bigints only, so the property sees one representation.
-    return name in WIDE_INTEGERS ? arb.map((v) => (typeof v === "number" ? BigInt(v) : v)) : arb;
+    const small = SMALL_INTEGERS[name];
+    if (small !== undefined) {
+      const min = small.signed ? -(2 ** (small.bits - 1)) : 0;
+      const max = small.signed ? 2 ** (small.bits - 1) - 1 : 2 ** small.bits - 1;
+      return betterShrinking(arb as fc.Arbitrary<number>, min, max);
+    }
+    const wide = WIDE_INTEGERS[name];
+    if (wide !== undefined) {
+      // 64-bit values as bigints only, so the property sees one representation.
+      const big = arb.map((v) => (typeof v === "number" ? BigInt(v) : (v as bigint)));
+      return wide.signed ? betterShrinking(big, -(2n ** 63n), 2n ** 63n - 1n) : betterShrinking(big, 0n, 2n ** 64n - 1n);
+    }
+    return arb;
   }
   if (name === "ptr" || name === "buffer") return bytes({ maxLength });
   if (name === "cstring") {
@@ -68,12 +80,10 @@ export function argumentsArbitrary(args: readonly unknown[], options: ArgumentOp
     const lengthType = names[li];
     const bufferType = names[bufferIndex];
     if (lengthType === undefined || !(lengthType in SMALL_INTEGERS || lengthType in WIDE_INTEGERS)) {
-      throw Object.assign(new RangeError(`lengthOf: argument ${li + 1} must be an integer argument, not ${lengthType ?? "missing"}`), { code: "ERR_OUT_OF_RANGE" });
+      throw outOfRange(`lengthOf: args[${li}] (0-based, like the option) must be an integer argument, not ${lengthType ?? "missing"}`);
     }
     if (bufferType === undefined || !POINTER_TYPES.has(bufferType)) {
-      throw Object.assign(new RangeError(`lengthOf: argument ${bufferIndex + 1} must be a ptr, buffer or cstring argument, not ${bufferType ?? "missing"}`), {
-        code: "ERR_OUT_OF_RANGE",
-      });
+      throw outOfRange(`lengthOf: args[${bufferIndex}] (0-based, like the option) must be a ptr, buffer or cstring argument, not ${bufferType ?? "missing"}`);
     }
   }
   const free = names.map((n, i) => (String(i) in lengthOf ? fc.constant(0 as unknown) : options.arbitraries?.[i] ?? argumentArbitrary(n, { position: i, ...(options.maxBufferLength !== undefined ? { maxBufferLength: options.maxBufferLength } : {}) })));

@@ -5,7 +5,7 @@
  * this package does not depend on @ffi-kit/bindgen.
  */
 import fc from "fast-check";
-import { FFIError } from "@ffi-kit/core";
+import { FFIError, invalidArgType } from "./errors.js";
 import type { TypeName } from "./type-names.js";
 
 /** The parts of a bindgen type spec this package reads. */
@@ -111,7 +111,7 @@ function domain(spec: SchemaTypeSpec, type: TypeName): fc.Arbitrary<unknown> | u
 export function signatureFromSchema(schema: FunctionSchemaLike): SchemaSignature {
   const sig = schema?.signatures?.[0];
   if (sig === undefined || !Array.isArray(sig.args)) {
-    throw Object.assign(new TypeError("schema must be a bindgen function schema (fn({ args, ret }))"), { code: "ERR_INVALID_ARG_TYPE" });
+    throw invalidArgType("schema must be a bindgen function schema (fn({ args, ret }))");
   }
   const args: TypeName[] = [];
   const names: string[] = [];

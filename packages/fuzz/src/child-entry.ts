@@ -1,16 +1,55 @@
 /**
  * The isolated child process of the fuzzer: opens the library, declares the one symbol, and runs the inputs it
- * is sent, reporting each call through synchronous writes to fd 3 (see child-protocol.ts). If a call crashes the
- * process, the parent knows which input it was from the last `start` frame.
+ * is sent, reporting each call through synchronous writes to the result pipe (see child-protocol.ts). If a call
+ * crashes the process, the parent knows which input it was from the last `start` frame.
  */
-import { writeSync } from "node:fs";
+import { fstatSync, writeSync } from "node:fs";
 import { CString, dlopen } from "@ffi-kit/core";
 import { encodeFrame, encodeStart, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
 
-const FD = 3;
+/** The result pipe arrives as fd 3. */
+const INHERITED_FD = 3;
+/** Descriptors the pipe is moved to (the first one that is free), out of the way of a target's fd games. */
+const HIGH_FDS = [1013, 767, 509, 251, 127, 63];
+const LIBC = process.platform === "darwin" ? ["libSystem.B.dylib"] : ["libc.so.6", "libc.so", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"];
+
+function free(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EBADF";
+  }
+}
+
+/**
+ * Moves the result pipe from fd 3 to a free high descriptor and closes 3, so a target writing to fd 3 (or
+ * closing it, or dup2-ing over it) cannot corrupt or cut the reports. Stays on fd 3 if libc cannot be opened.
+ */
+function movePipe(): number {
+  for (const name of LIBC) {
+    let libc;
+    try {
+      libc = dlopen(name, { dup2: { args: ["i32", "i32"], returns: "i32" }, close: { args: ["i32"], returns: "i32" } });
+    } catch {
+      continue;
+    }
+    for (const fd of HIGH_FDS) {
+      if (!free(fd)) continue;
+      if (libc.symbols.dup2(INHERITED_FD, fd) === fd) {
+        libc.symbols.close(INHERITED_FD);
+        return fd;
+      }
+    }
+    return INHERITED_FD;
+  }
+  return INHERITED_FD;
+}
+
+const FD = movePipe();
 /** Results are written in groups of this many calls (a crash loses at most one group: those inputs run again). */
 const GROUP = 64;
-const startBuffer = Buffer.alloc(8);
+const startBuffer = Buffer.alloc(12);
 
 function send(frame: Frame): void {
   write(encodeFrame(frame));
@@ -39,6 +78,7 @@ let call: ((...args: unknown[]) => unknown) | undefined;
 
 process.on("message", (message: ToChild) => {
   if (message.type === "init") {
+    send({ type: "opening" });
     try {
       const lib = dlopen(message.library, { [message.symbol]: { args: message.args as never, returns: message.returns as never } });
       call = lib.symbols[message.symbol] as unknown as (...args: unknown[]) => unknown;

@@ -10,22 +10,32 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
 import { checkConversions } from "./conversion-campaign.js";
-import { fuzzLibrary } from "./fuzz-library.js";
+import { DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, fuzzLibrary } from "./fuzz-library.js";
+import { killChildren } from "./isolated-runner.js";
 import { formatProgress } from "./progress.js";
 import type { FunctionSchemaLike } from "./bindgen-schema.js";
 
 const USAGE = `Usage:
   ffi-kit-fuzz run --library <path> --symbol <name> (--args <t1,t2,...|none> [--returns <type>] | --schema <file.mjs#export>)
                    [--length-of <i>=<j>]... [--property <js expression over args, result>] [--property-module <file.mjs>]
-                   [--runs <n>] [--time <30s|5m|1h>] [--seed <n>] [--path <p>] [--max-buffer <bytes>]
+                   [--runs <n>] [--time <30s|5m|1h>] [--seed <n> [--path <p>]] [--max-buffer <bytes>]
                    [--timeout <ms>] [--batch <n>] [--json]
-      Fuzzes one native function; every call runs in a child process. Exit code 1 when a failure is found.
-      --length-of 1=0   argument 1 (0-based) is the byte length of argument 0 (a ptr/buffer/cstring).
+      Fuzzes one native function; every call runs in a child process. Two kinds of failure: a crash (the child
+      died: a signal such as SIGSEGV, or an exit) and a hang (a call, or opening the library, took longer than
+      --timeout); and, when you check results, a call that threw or broke --property. Exit code 1 when a failure
+      is found, 0 when none is, 2 on usage errors.
+      --runs            generated calls (default ${DEFAULT_RUNS}; with --time, whichever ends first)
+      --timeout         hang timeout of one call, in ms (default ${DEFAULT_TIMEOUT_MS}, at most 2147483647)
+      --length-of 1=0   argument 1 is the byte length of argument 0 (a ptr/buffer/cstring); indices are 0-based,
+                        in this option and in its error messages (args[0] is the first argument)
       --property        e.g. 'result === BigInt(args[0]) + BigInt(args[1])'
       --schema          an @ffi-kit/bindgen fn({ args, ret }) schema exported by a module: signature and domains
+      --seed, --path    replay a report: --path needs the --seed it was printed with (--seed=-5 or --seed -5)
   ffi-kit-fuzz conversions [--library <libconversions.so>] [--time <duration>] [--runs <n per property>]
                    [--property <name or /regex/>] [--seed <n>] [--path <p>] [--json]
-      Checks @ffi-kit/core's conversions against the reference model (a long campaign with --time).
+      Checks @ffi-kit/core's conversions against the reference model (a long campaign with --time). Without
+      --library, compiles the package's conversions.c with cc once into a cache directory. Exit code 0 when core
+      agrees with the model apart from its documented differences (listed as tolerated), 1 otherwise.
 Durations: a number with ms, s, m or h (a bare number is seconds).`;
 
 class UsageError extends Error {}
@@ -40,19 +50,32 @@ function duration(text: string | undefined): number | undefined {
 
 function integer(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw new UsageError(`${what} must be an integer, got ${JSON.stringify(text)}`);
+  const n = Number(text.trim());
+  if (!/^\s*[-+]?\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`${what} must be an integer, got ${JSON.stringify(text)}`);
   return n;
 }
+
+/** `--seed -5` → `--seed=-5` (parseArgs would take "-5" for an option). */
+function joinNegativeValues(argv: readonly string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (a.startsWith("--") && !a.includes("=") && options[a.slice(2)]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+const wantsHelp = (argv: readonly string[]) => argv.includes("--help") || argv.includes("-h");
 
 function json(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : ArrayBuffer.isView(v) ? Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) : v), 2);
 }
 
-async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+const RUN_OPTIONS = {
       library: { type: "string" },
       symbol: { type: "string" },
       args: { type: "string" },
@@ -69,11 +92,23 @@ async function runCommand(argv: string[]): Promise<number> {
       timeout: { type: "string" },
       batch: { type: "string" },
       json: { type: "boolean" },
-    },
+} as const;
+
+async function runCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { values } = parseArgs({
+    args: joinNegativeValues(argv, RUN_OPTIONS),
+    options: RUN_OPTIONS,
     strict: true,
   });
   if (!values.library || !values.symbol || (values.args === undefined && values.schema === undefined)) {
     throw new UsageError("run needs --library, --symbol and --args (or --schema)");
+  }
+  if (values.path !== undefined && values.seed === undefined) {
+    throw new UsageError("--path replays a failure of one seed: give it with the --seed it was printed with (the report's replay command has both)");
   }
   let schema: FunctionSchemaLike | undefined;
   if (values.schema !== undefined) {
@@ -86,7 +121,7 @@ async function runCommand(argv: string[]): Promise<number> {
   }
   const lengthOf: Record<number, number> = {};
   for (const link of values["length-of"] ?? []) {
-    const m = /^(\d+)=(\d+)$/.exec(link);
+    const m = /^(\d{1,6})=(\d{1,6})$/.exec(link);
     if (!m) throw new UsageError(`--length-of takes <length argument>=<buffer argument>, 0-based (got ${JSON.stringify(link)})`);
     lengthOf[Number(m[1])] = Number(m[2]);
   }
@@ -133,20 +168,22 @@ async function runCommand(argv: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+const CONVERSIONS_OPTIONS = {
+  library: { type: "string" },
+  time: { type: "string" },
+  runs: { type: "string" },
+  property: { type: "string" },
+  seed: { type: "string" },
+  path: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 function conversionsCommand(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      library: { type: "string" },
-      time: { type: "string" },
-      runs: { type: "string" },
-      property: { type: "string" },
-      seed: { type: "string" },
-      path: { type: "string" },
-      json: { type: "boolean" },
-    },
-    strict: true,
-  });
+  if (wantsHelp(argv)) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { values } = parseArgs({ args: joinNegativeValues(argv, CONVERSIONS_OPTIONS), options: CONVERSIONS_OPTIONS, strict: true });
   const p = values.property;
   const only = p === undefined ? undefined : /^\/.*\/$/.test(p) ? new RegExp(p.slice(1, -1)) : p;
   const timeMs = duration(values.time);
@@ -167,7 +204,7 @@ function conversionsCommand(argv: string[]): number {
     onProgress: ({ runs, failures, elapsedMs, property }) => {
       if (!tty || Date.now() - last < 100) return;
       last = Date.now();
-      process.stderr.write(`\r\x1b[2K${formatProgress({ phase: "fuzzing", runs, calls: runs, crashes: failures, children: 0, elapsedMs })}  ${property}`);
+      process.stderr.write(`\r\x1b[2K${formatProgress({ symbol: property, phase: "fuzzing", runs, calls: runs, crashes: failures, children: 0, elapsedMs })}`);
     },
   });
   if (tty) process.stderr.write("\n");
@@ -175,7 +212,12 @@ function conversionsCommand(argv: string[]): number {
     console.log(json(report));
   } else {
     console.log(`ffi-kit-fuzz conversions: ${report.properties.length} propert${report.properties.length === 1 ? "y" : "ies"}, ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s (${Math.round((report.runs * 1000) / Math.max(1, report.elapsedMs))} checks/s), seed ${report.seed}`);
-    if (report.failures.length === 0) console.log("OK: core agrees with the reference model");
+    if (report.failures.length === 0) {
+      console.log(`OK: core agrees with the reference model${report.tolerated.length > 0 ? `, apart from ${report.tolerated.length} documented difference${report.tolerated.length === 1 ? "" : "s"}` : ""}`);
+    }
+    for (const f of report.tolerated) {
+      console.log(`\ntolerated in ${f.property}: ${f.tolerated}\n  ${f.message}\n  replay: ${f.replay}`);
+    }
     for (const f of report.failures) {
       console.log(`\nDISAGREEMENT in ${f.property}\n  ${f.message}\n  counterexample: ${f.counterexample}\n  seed ${f.seed}, path ${f.path}\n  replay: ${f.replay}`);
     }
@@ -209,6 +251,15 @@ async function main(argv: string[]): Promise<number> {
     console.error(`ffi-kit-fuzz: ${e.code ? `[${e.code}] ` : ""}${e.message ?? String(error)}`);
     return 2;
   }
+}
+
+// Children stuck in native code ignore everything but SIGKILL: kill them before going away.
+for (const [signal, number] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]] as const) {
+  process.on(signal, () => {
+    killChildren();
+    process.stderr.write(`\nffi-kit-fuzz: stopped by ${signal}\n`);
+    process.exit(128 + number);
+  });
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -6,7 +6,8 @@
 import { resolve } from "node:path";
 import fc from "fast-check";
 import { argumentsArbitrary, type ArgumentOptions } from "./argument-arbitraries.js";
-import { IsolatedRunner, type IsolatedResult } from "./isolated-runner.js";
+import { IsolatedRunner, MAX_TIMEOUT_MS, type IsolatedResult } from "./isolated-runner.js";
+import { invalidArgType, invalidArgValue, outOfRange } from "./errors.js";
 import { show } from "./outcome.js";
 import { typeName } from "./type-names.js";
 import { ProgressLine, type FuzzProgress } from "./progress.js";
@@ -36,17 +37,17 @@ export interface FuzzOptions extends ArgumentOptions {
   readonly property?: (args: readonly unknown[], result: unknown) => boolean | void;
   /** The property as a JS expression over `args` and `result` (what the CLI takes; also used in replay commands). */
   readonly propertySource?: string;
-  /** Number of generated calls (default 300 unless `timeMs` is given). */
+  /** Number of generated calls (default {@link DEFAULT_RUNS}, 300, unless `timeMs` is given). */
   readonly runs?: number;
   /** Time budget in milliseconds (with `runs`, whichever ends first). */
   readonly timeMs?: number;
-  /** Seed of the first batch (default random). */
+  /** Seed of the first batch (default random): an integer from −2^31 to 2^32 − 1. */
   readonly seed?: number;
-  /** Replay: with `seed`, go straight to this counterexample path (from a report) and shrink from there. */
+  /** Replay: with `seed` (required), go straight to this counterexample path (from a report) and shrink from there. */
   readonly path?: string;
-  /** Calls per batch sent to one child (default 100). */
+  /** Calls per batch sent to one child (default 100, at most 100,000). */
   readonly batchSize?: number;
-  /** A call running longer than this is reported as a hang (default 5000 ms). */
+  /** A call (or the library's constructors) running longer than this is reported as a hang (default 5000 ms, at most 2^31 − 1). */
   readonly timeoutMs?: number;
   /** `true`: a progress line on stderr (when it is a terminal); or a function called with each update. */
   readonly progress?: boolean | ((progress: FuzzProgress) => void);
@@ -54,8 +55,13 @@ export interface FuzzOptions extends ArgumentOptions {
 
 /** The failure a fuzzing run found, shrunk. */
 export interface FuzzFailure {
-  /** `crash` (the child died: see `signal`), `timeout`, `threw` (the call threw), or `property` (it returned false or threw). */
+  /**
+   * `crash` (the child died: see `signal`), `timeout` (a hang: the call did not return within `timeoutMs`),
+   * `threw` (the call threw), or `property` (it returned false or threw).
+   */
   readonly kind: "crash" | "timeout" | "threw" | "property";
+  /** The kind of the failure as first found, when shrinking changed it (a crash that shrank into a hang). */
+  readonly originalKind?: "crash" | "timeout" | "threw" | "property";
   /** The signal that killed the child (`SIGSEGV`, `SIGABRT`...), for crashes. */
   readonly signal?: string;
   /** The exit code of the child, for crashes without a signal. */
@@ -95,7 +101,14 @@ export interface FuzzReport {
   readonly summary: string;
 }
 
-type Verdict = Omit<FuzzFailure, "input" | "original" | "seed" | "path" | "shrinks" | "replay">;
+type Verdict = Omit<FuzzFailure, "input" | "original" | "seed" | "path" | "shrinks" | "replay" | "originalKind">;
+
+/** Generated calls of a run without `runs` or `timeMs`. */
+export const DEFAULT_RUNS = 300;
+/** The default hang timeout of a call, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+/** The largest `batchSize`, and the largest index a replay `path` may start with. */
+export const MAX_BATCH = 100_000;
 
 function judge(
   input: readonly unknown[],
@@ -104,6 +117,13 @@ function judge(
 ): Verdict | null {
   switch (result.kind) {
     case "crashed":
+      if (result.protocolError !== undefined) {
+        return {
+          kind: "crash",
+          message: `the child was killed: its result pipe received ${result.protocolError} (the function wrote to the fuzzer's own file descriptor)`,
+          stderr: result.stderr.trim(),
+        };
+      }
       return {
         kind: "crash",
         ...(result.signal ? { signal: result.signal } : {}),
@@ -139,7 +159,8 @@ function replayCommand(options: FuzzOptions & { args: readonly unknown[] }, libr
   for (const [l, b] of Object.entries(options.lengthOf ?? {})) parts.push(`--length-of ${l}=${b}`);
   if (options.maxBufferLength !== undefined) parts.push(`--max-buffer ${options.maxBufferLength}`);
   if (options.propertySource !== undefined) parts.push(`--property ${quote(options.propertySource)}`);
-  parts.push(`--seed ${seed}`, `--path ${path}`);
+  // `--seed=-5`: a separate negative value would read as an option.
+  parts.push(`--seed=${seed}`, `--path=${path}`);
   return parts.join(" ") + (options.property !== undefined && options.propertySource === undefined ? "   # plus your property function" : "");
 }
 
@@ -162,18 +183,34 @@ function renderCall(symbol: string, input: readonly unknown[]): string {
 }
 
 function validate(options: FuzzOptions): void {
-  const bad = (what: string, value: unknown) =>
-    Object.assign(new TypeError(`fuzzLibrary(): ${what}. Received ${show(value)}`), { code: "ERR_INVALID_ARG_TYPE" });
+  const bad = (what: string, value: unknown) => invalidArgType(`fuzzLibrary(): ${what}. Received ${show(value)}`);
   if (options === null || typeof options !== "object") throw bad("argument 1 must be an options object", options);
   if (typeof options.library !== "string" || options.library === "") throw bad("library must be a non-empty path", options.library);
   if (typeof options.symbol !== "string" || options.symbol === "") throw bad("symbol must be a non-empty string", options.symbol);
   if (options.schema === undefined && !Array.isArray(options.args)) throw bad("args must be an array of FFI types (or give a bindgen schema)", options.args);
   if (options.property !== undefined && typeof options.property !== "function") throw bad("property must be a function", options.property);
-  for (const key of ["runs", "timeMs", "batchSize", "timeoutMs"] as const) {
-    const v = options[key];
-    if (v !== undefined && (typeof v !== "number" || !(v > 0) || !Number.isFinite(v))) {
-      throw Object.assign(new RangeError(`fuzzLibrary(): ${key} must be a positive number. Received ${show(v)}`), { code: "ERR_OUT_OF_RANGE" });
+  const range = (key: string, v: unknown, min: number, max: number, integer: boolean) => {
+    if (v === undefined) return;
+    if (typeof v !== "number" || Number.isNaN(v)) throw bad(`${key} must be a number`, v);
+    if ((integer && !Number.isInteger(v)) || !(v >= min && v <= max)) {
+      throw outOfRange(`fuzzLibrary(): ${key} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}. Received ${show(v)}`);
     }
+  };
+  range("runs", options.runs, 1, 2 ** 31 - 1, true);
+  range("timeMs", options.timeMs, 1, Number.MAX_SAFE_INTEGER, false);
+  range("batchSize", options.batchSize, 1, MAX_BATCH, true);
+  range("timeoutMs", options.timeoutMs, 1, MAX_TIMEOUT_MS, true);
+  range("seed", options.seed, -(2 ** 31), 2 ** 32 - 1, true);
+  range("maxBufferLength", options.maxBufferLength, 0, 1 << 24, true);
+  if (options.path !== undefined) {
+    if (typeof options.path !== "string" || !/^\d+(:\d+)*$/.test(options.path)) {
+      throw invalidArgValue(`fuzzLibrary(): path must be a fast-check path like "20:4:7" (from a report). Received ${show(options.path)}`);
+    }
+    if (options.seed === undefined) {
+      throw invalidArgValue("fuzzLibrary(): path replays a failure of one seed: give the seed of the report with it");
+    }
+    const first = Number(options.path.split(":")[0]);
+    if (first >= MAX_BATCH) throw outOfRange(`fuzzLibrary(): path must start with a run index below ${MAX_BATCH} (a batch is at most ${MAX_BATCH} runs). Received ${show(options.path)}`);
   }
 }
 
@@ -206,28 +243,38 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
   const library = resolve(options.library);
   const returns = options.returns ?? "void";
   const arb = argumentsArbitrary(options.args, options);
-  const runner = new IsolatedRunner({ library, symbol: options.symbol, args: options.args, returns }, options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const runner = new IsolatedRunner({ library, symbol: options.symbol, args: options.args, returns }, { timeoutMs });
   const seed = options.seed ?? ((Math.random() * 2 ** 32) | 0);
   const started = Date.now();
-  const maxRuns = options.runs ?? (options.timeMs !== undefined ? Infinity : 300);
+  const maxRuns = options.runs ?? (options.timeMs !== undefined ? Infinity : DEFAULT_RUNS);
   const batchSize = options.batchSize ?? 100;
   const line = new ProgressLine(options.progress);
   let runs = 0;
   let crashes = 0;
+  let hangs = 0;
   let failure: FuzzFailure | undefined;
   const signature = `${options.symbol}(${options.args.map((t) => typeName(t)).join(", ")}) -> ${typeName(returns)}`;
-  const update = (phase: FuzzProgress["phase"]) =>
-    line.update({ phase, runs, calls: runner.stats.calls, crashes, elapsedMs: Date.now() - started, children: runner.stats.children });
+  let phase: FuzzProgress["phase"] = "fuzzing";
+  const update = (next: FuzzProgress["phase"] = phase) => {
+    phase = next;
+    line.update({ symbol: options.symbol, phase, runs, calls: runner.stats.calls, crashes, hangs, elapsedMs: Date.now() - started, children: runner.stats.children });
+  };
+  const count = (r: IsolatedResult) => {
+    if (r.kind === "crashed") crashes++;
+    else if (r.kind === "timeout") hangs++;
+  };
 
-  const shrink = async (runSeed: number, path: string, original: readonly unknown[]): Promise<FuzzFailure> => {
+  const shrink = async (runSeed: number, path: string, original: readonly unknown[], originalVerdict: Verdict): Promise<FuzzFailure> => {
     let last: { input: readonly unknown[]; verdict: Verdict } | undefined;
     const property = fc.asyncProperty(arb, async (input) => {
       const [first] = await runner.run([input]);
+      count(first!);
       let verdict = judge(input, first!, options.property);
       if (verdict !== null && (first!.kind === "crashed" || first!.kind === "timeout") && !first!.isolated) {
-        crashes++;
         // Pinpoint: the failure must reproduce alone, in a child that has run nothing else.
         const [again] = await runner.run([input], { fresh: true });
+        count(again!);
         verdict = judge(input, again!, options.property);
       }
       update("shrinking");
@@ -241,8 +288,8 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
     const found = details.failed && last !== undefined ? last : undefined;
     if (found === undefined) {
       return {
-        kind: "crash",
-        message: "the failure did not reproduce when the input was replayed alone (it depends on earlier calls)",
+        ...originalVerdict,
+        message: `${originalVerdict.message}; it did not reproduce when the input was replayed alone (it depends on earlier calls)`,
         input: original,
         original,
         seed: runSeed,
@@ -252,8 +299,10 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
       };
     }
     const minimalPath = details.counterexamplePath ?? path;
+    const changed = found.verdict.kind !== originalVerdict.kind;
     return {
       ...found.verdict,
+      ...(changed ? { originalKind: originalVerdict.kind, message: `${found.verdict.message} (first found as a ${describeKind(originalVerdict)}: shrinking turned it into a ${describeKind(found.verdict)})` } : {}),
       input: found.input,
       original,
       seed: runSeed,
@@ -263,6 +312,12 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
     };
   };
 
+  line.start(
+    `ffi-kit-fuzz: fuzzing ${signature} in ${library} (${options.path !== undefined ? `replaying seed ${seed}, path ${options.path}` : `${maxRuns === Infinity ? "" : `${maxRuns} runs, `}${options.timeMs !== undefined ? `${(options.timeMs / 1000).toFixed(1)} s, ` : ""}seed ${seed}`}; hang timeout ${timeoutMs} ms)`,
+  );
+  update("fuzzing");
+  const ticker = setInterval(() => update(), 250);
+  ticker.unref();
   try {
     await runner.start();
     if (options.path !== undefined) {
@@ -270,20 +325,24 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
       const [original] = generate(arb, seed, index + 1).slice(index);
       runs = 1;
       const [result] = await runner.run([original!], { fresh: true });
-      if (judge(original!, result!, options.property) !== null) failure = await shrink(seed, options.path, original!);
+      count(result!);
+      const verdict = judge(original!, result!, options.property);
+      if (verdict !== null) failure = await shrink(seed, options.path, original!, verdict);
     } else {
       for (let k = 0; runs < maxRuns && failure === undefined; k++) {
         if (options.timeMs !== undefined && Date.now() - started >= options.timeMs) break;
         const chunkSeed = nextSeed(seed, k);
         const inputs = generate(arb, chunkSeed, Math.min(batchSize, maxRuns - runs));
-        const results = await runner.run(inputs);
-        for (let i = 0; i < inputs.length; i++) {
+        // The first crash or hang ends the batch: later inputs are not run (each would cost a child or a timeout).
+        const results = await runner.run(inputs, { stopAfterCrash: true });
+        for (let i = 0; i < results.length; i++) {
           const r = results[i]!;
-          if (r.kind === "crashed" || r.kind === "timeout") crashes++;
-          if (judge(inputs[i]!, r, options.property) !== null) {
+          count(r);
+          const verdict = judge(inputs[i]!, r, options.property);
+          if (verdict !== null) {
             runs += i + 1;
             update("shrinking");
-            failure = await shrink(chunkSeed, String(i), inputs[i]!);
+            failure = await shrink(chunkSeed, String(i), inputs[i]!, verdict);
             break;
           }
         }
@@ -292,6 +351,7 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
       }
     }
   } finally {
+    clearInterval(ticker);
     await runner.close();
     line.end();
   }
@@ -303,7 +363,7 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
       ? `${head}\nOK: no failure in ${stats} (seed ${seed})`
       : [
           head,
-          `FAILED (${failure.kind}${failure.signal ? `, ${failure.signal}` : ""}): ${failure.message}`,
+          `FAILED (${failure.kind}${failure.signal ? `, ${failure.signal}` : ""}${failure.originalKind ? `; first found as ${failure.originalKind}` : ""}): ${failure.message}`,
           `  minimal input:  ${renderCall(options.symbol, failure.input)}`,
           `  first found as: ${renderCall(options.symbol, failure.original)}`,
           `  shrunk in ${failure.shrinks} steps; ${stats}`,
@@ -321,4 +381,17 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
     ...(failure !== undefined ? { failure } : {}),
     summary,
   };
+}
+
+function describeKind(v: Verdict): string {
+  switch (v.kind) {
+    case "crash":
+      return v.signal ? `crash (${v.signal})` : "crash";
+    case "timeout":
+      return "hang (timeout)";
+    case "threw":
+      return "throw";
+    case "property":
+      return "property violation";
+  }
 }

@@ -58,14 +58,16 @@ export {
 export {
   checkConversions,
   defaultConversionLibrary,
+  KNOWN_DIFFERENCES,
   type ConversionReport,
   type ConversionCheckOptions,
   type PropertyFailure,
 } from "./conversion-campaign.js";
 export { argumentArbitrary, argumentsArbitrary, type ArgumentOptions } from "./argument-arbitraries.js";
-export { IsolatedRunner, type IsolatedTarget, type IsolatedResult, type IsolatedRunnerOptions } from "./isolated-runner.js";
+export { IsolatedRunner, killChildren, MAX_TIMEOUT_MS, type IsolatedTarget, type IsolatedResult, type IsolatedRunnerOptions } from "./isolated-runner.js";
 export type { CallResult } from "./child-protocol.js";
-export { fuzzLibrary, type FuzzOptions, type FuzzReport, type FuzzFailure } from "./fuzz-library.js";
+export { fuzzLibrary, DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, MAX_BATCH, type FuzzOptions, type FuzzReport, type FuzzFailure } from "./fuzz-library.js";
 export { formatProgress, type FuzzProgress } from "./progress.js";
+export { betterShrinking } from "./shrinking.js";
 export { checkMemoryModel, memoryCommands, type MemoryModelTarget, type MemoryModelOptions, type MemoryModelReport } from "./memory-model.js";
 export { signatureFromSchema, type FunctionSchemaLike, type SchemaTypeSpec, type SchemaSignature } from "./bindgen-schema.js";

@@ -7,7 +7,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
-import { FFIError } from "@ffi-kit/core";
+import { FFIError, outOfRange } from "./errors.js";
 import { FrameReader, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
 
 /** The function to call: a library, a symbol and its signature (FFI types, as `dlopen` takes them). */
@@ -28,6 +28,11 @@ export type IsolatedResult =
       readonly stderr: string;
       /** The crashing call was the first the child ran: the crash needs no other call to reproduce. */
       readonly isolated: boolean;
+      /**
+       * Set when the child was killed because its result pipe carried bytes that are not a frame (the target
+       * wrote to the fuzzer's descriptor): what was wrong.
+       */
+      readonly protocolError?: string;
     }
   | { readonly kind: "timeout"; readonly timeoutMs: number; readonly stderr: string; readonly isolated: boolean };
 
@@ -37,6 +42,30 @@ export interface IsolatedRunnerOptions {
   readonly timeoutMs?: number;
   /** How many initialised children to keep ready to replace crashed ones (default 2). */
   readonly spares?: number;
+}
+
+/** The longest timeout Node's timers take (2^31 − 1 ms, about 24.8 days); longer ones would fire at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** How long a child may take to start Node and load this package, before it opens the library. */
+const BOOT_TIMEOUT_MS = 60_000;
+
+/** Every child still alive, in any runner: killed when this process exits (see {@link killChildren}). */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+/**
+ * Kills (SIGKILL) every fuzzing child this process started that is still alive. Children stuck in native code
+ * ignore everything else. Runs by itself when the process exits; call it from your own signal handlers.
+ */
+export function killChildren(): void {
+  for (const child of live) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
 }
 
 const CHILD_ENTRY = fileURLToPath(new URL("./child-entry.js", import.meta.url));
@@ -62,14 +91,34 @@ class Child {
   #onFrame: ((frame: Frame) => void) | undefined;
   #readyResolve!: () => void;
   #readyReject!: (e: Error) => void;
+  #initTimer: NodeJS.Timeout | undefined;
+  #initFailure: FFIError | undefined;
   dead = false;
+  /** Why the result pipe was refused, when it carried bytes that are not frames. */
+  protocolError: string | undefined;
+  /** Called for each call the child starts. */
+  onStart: (() => void) | undefined;
 
-  constructor(target: IsolatedTarget) {
+  constructor(target: IsolatedTarget, timeoutMs: number) {
     this.process = fork(CHILD_ENTRY, [], {
       serialization: "advanced",
       stdio: ["ignore", "ignore", "pipe", "pipe", "ipc"],
       execArgv: [],
     });
+    live.add(this.process);
+    if (!exitHook) {
+      exitHook = true;
+      process.on("exit", killChildren);
+    }
+    const failInit = (error: FFIError) => {
+      this.#initFailure ??= error;
+      this.process.kill("SIGKILL");
+    };
+    // Until the library is open: Node's start-up, then dlopen (a constructor that hangs counts against timeoutMs).
+    this.#initTimer = setTimeout(
+      () => failInit(new FFIError("ERR_FFI_FUZZ_TARGET", `The fuzzing child did not start within ${BOOT_TIMEOUT_MS} ms`)),
+      Math.min(MAX_TIMEOUT_MS, BOOT_TIMEOUT_MS + timeoutMs),
+    );
     this.ready = new Promise<void>((resolve, reject) => {
       this.#readyResolve = resolve;
       this.#readyReject = reject;
@@ -79,17 +128,47 @@ class Child {
       this.stderr = (this.stderr + chunk.toString("utf8")).slice(-STDERR_KEPT);
     });
     (this.process.stdio[3] as Readable).on("data", (chunk: Buffer) =>
-      this.#reader.push(chunk, (frame) => {
-        if (frame.type === "ready") this.#readyResolve();
-        else if (frame.type === "init-failed") this.#readyReject(new FFIError("ERR_FFI_FUZZ_TARGET", `Cannot fuzz ${target.symbol} in ${target.library}: ${frame.message}`));
-        else this.#onFrame?.(frame);
-      }),
+      this.#reader.push(
+        chunk,
+        (frame) => {
+          if (frame.type === "opening") {
+            clearTimeout(this.#initTimer);
+            this.#initTimer = setTimeout(
+              () =>
+                failInit(
+                  new FFIError(
+                    "ERR_FFI_FUZZ_TARGET",
+                    `Cannot fuzz ${target.symbol} in ${target.library}: opening the library did not finish within ${timeoutMs} ms (does a constructor of the library hang?)`,
+                  ),
+                ),
+              timeoutMs,
+            );
+          } else if (frame.type === "ready") {
+            clearTimeout(this.#initTimer);
+            this.#readyResolve();
+          } else if (frame.type === "init-failed") {
+            clearTimeout(this.#initTimer);
+            this.#readyReject(new FFIError("ERR_FFI_FUZZ_TARGET", `Cannot fuzz ${target.symbol} in ${target.library}: ${frame.message}`));
+          } else {
+            if (frame.type === "start") this.onStart?.();
+            this.#onFrame?.(frame);
+          }
+        },
+        (error) => {
+          this.protocolError = error.message;
+          failInit(new FFIError("ERR_FFI_FUZZ_TARGET", `Cannot fuzz ${target.symbol} in ${target.library}: the child's result pipe received ${error.message} while the library was opening`));
+        },
+      ),
     );
     this.process.on("error", () => undefined);
     this.closed = new Promise((resolve) => {
       this.process.on("close", (code, signal) => {
         this.dead = true;
-        this.#readyReject(new FFIError("ERR_FFI_FUZZ_TARGET", `The fuzzing child exited (${signal ?? `code ${code}`}) before it was ready: ${this.stderr.trim()}`));
+        live.delete(this.process);
+        clearTimeout(this.#initTimer);
+        this.#readyReject(
+          this.#initFailure ?? new FFIError("ERR_FFI_FUZZ_TARGET", `The fuzzing child exited (${signal ?? `code ${code}`}) before it was ready: ${this.stderr.trim()}`),
+        );
         resolve({ code, signal });
       });
     });
@@ -136,6 +215,13 @@ class Child {
   }
 }
 
+function checkTimeout(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) {
+    throw outOfRange(`${what} must be an integer from 1 to ${MAX_TIMEOUT_MS} (ms). Received ${String(value)}`);
+  }
+  return value;
+}
+
 /**
  * Calls one native function in isolated child processes.
  *
@@ -156,13 +242,17 @@ export class IsolatedRunner {
 
   constructor(target: IsolatedTarget, options: IsolatedRunnerOptions = {}) {
     this.target = target;
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    this.#spareCount = options.spares ?? 2;
+    this.timeoutMs = checkTimeout(options.timeoutMs ?? 5000, "timeoutMs");
+    const spares = options.spares ?? 2;
+    if (!Number.isInteger(spares) || spares < 0 || spares > 16) throw outOfRange(`spares must be an integer from 0 to 16. Received ${String(spares)}`);
+    this.#spareCount = spares;
   }
 
   #spawn(): Child {
     this.stats.children++;
-    return new Child(this.target);
+    const child = new Child(this.target, this.timeoutMs);
+    child.onStart = () => this.stats.calls++;
+    return child;
   }
 
   #takeFresh(): Child {
@@ -180,12 +270,15 @@ export class IsolatedRunner {
 
   /**
    * Runs the inputs in order and returns one result per input. With `fresh`, the calls run in a child that has
-   * run nothing before and is discarded afterwards (for confirming a failure in isolation).
+   * run nothing before and is discarded afterwards (for confirming a failure in isolation). With
+   * `stopAfterCrash`, the first crash or hang ends the run: the inputs after it are not run, and the results
+   * returned stop at it.
    */
-  async run(inputs: readonly (readonly unknown[])[], options: { fresh?: boolean } = {}): Promise<IsolatedResult[]> {
+  async run(inputs: readonly (readonly unknown[])[], options: { fresh?: boolean; stopAfterCrash?: boolean } = {}): Promise<IsolatedResult[]> {
     const results: (IsolatedResult | undefined)[] = new Array(inputs.length);
     // Indices still to run, in order. After a crash, the inputs whose results died with the child run again.
     let pending = inputs.map((_, i) => i);
+    let limit = inputs.length;
     while (pending.length > 0) {
       let child: Child;
       if (options.fresh) child = this.#takeFresh();
@@ -197,7 +290,6 @@ export class IsolatedRunner {
       const before = child.callsRun;
       const end = await child.run(pending.map((i) => inputs[i]!), this.timeoutMs);
       child.callsRun += end.started;
-      this.stats.calls += end.started;
       for (const [i, r] of end.results) results[pending[i]!] = r;
       if (end.status === "done") {
         if (options.fresh) child.kill();
@@ -212,10 +304,13 @@ export class IsolatedRunner {
       results[crashed] =
         end.status === "timeout"
           ? { kind: "timeout", timeoutMs: this.timeoutMs, stderr: child.stderr, isolated }
-          : { kind: "crashed", signal, exitCode: code, stderr: child.stderr, isolated };
-      pending = pending.filter((i) => results[i] === undefined);
+          : child.protocolError !== undefined
+            ? { kind: "crashed", signal: null, exitCode: null, stderr: child.stderr, isolated, protocolError: child.protocolError }
+            : { kind: "crashed", signal, exitCode: code, stderr: child.stderr, isolated };
+      if (options.stopAfterCrash) limit = Math.min(limit, crashed + 1);
+      pending = pending.filter((i) => results[i] === undefined && i < limit);
     }
-    return results as IsolatedResult[];
+    return results.slice(0, limit) as IsolatedResult[];
   }
 
   /** Stops every child. */

@@ -5,9 +5,8 @@
  * read (`ERR_FFI_USE_AFTER_FREE`); and once everything is dropped and collected, nothing is left. Reusable with
  * any native allocator: give it `alloc` and the ways to free.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import fc from "fast-check";
+import { FFIError } from "@ffi-kit/core";
 import type * as MemoryModule from "@ffi-kit/memory";
 import { show } from "./outcome.js";
 
@@ -39,6 +38,13 @@ export interface MemoryModelOptions {
   readonly maxCommands?: number;
   /** Largest allocation in bytes (default 256). */
   readonly maxSize?: number;
+  /** Forces a full garbage collection (default: `globalThis.gc`, which `node --expose-gc` provides). */
+  readonly gc?: () => void;
+  /**
+   * How long a disagreement between the allocator's live count and @ffi-kit/memory's may wait for native frees
+   * still pending in external-buffer finalizers, in milliseconds (default 10,000).
+   */
+  readonly settleTimeoutMs?: number;
 }
 
 /** The result of {@link checkMemoryModel}. */
@@ -74,8 +80,9 @@ interface Real {
   readonly memory: typeof MemoryModule;
   readonly target: MemoryModelTarget;
   readonly slots: Slot[];
-  readonly base: { live: number; native: number; bad: number };
+  readonly base: { live: number; native: number; bad: number; entries: number };
   readonly gc: () => void;
+  readonly settleTimeoutMs: number;
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -102,15 +109,35 @@ function useAfterFree(fn: () => unknown, what: string): void {
   }
 }
 
+/** The addon's buffers whose native free has not run yet (own() with a native free, deallocator buffers). */
+const addonEntries = (memory: typeof MemoryModule): number => memory.memoryStats().native?.live ?? 0;
+
 /**
- * Checks the accounting after every command. A native deallocator may run a little after @ffi-kit/memory counts
- * the memory as collected (finalizers of external buffers are deferred to the event loop), so a disagreement
- * with the allocator's count is given a few turns of the event loop to settle before it is a violation.
+ * Waits until the allocator's live count agrees with @ffi-kit/memory's, as long as the difference can be native
+ * frees still pending. Why a wait: on runtimes with `ArrayBuffer.prototype.transfer` (Node 22+) the native free
+ * of a collected view is left to its external buffer's finalizer, and V8 releases the backing store on its
+ * background ArrayBuffer sweeper, then Node runs the finalizer on a later turn of the event loop: no number of
+ * event-loop turns is guaranteed to be enough. The wait is on the event that matters (the allocator's own count)
+ * and bounded by `settleTimeoutMs`; it only waits while the allocator has more live than @ffi-kit/memory counts
+ * and the addon still holds at least that many unfreed buffers, so an allocator that truly disagrees (a free that
+ * frees nothing, a double free) fails at once.
  */
-async function checkInvariants(r: Real, after: string): Promise<void> {
-  if (r.target.live !== undefined) {
-    for (let i = 0; i < 20 && r.target.live() - r.base.native !== r.memory.memoryStats().live - r.base.live; i++) await tick();
+async function settle(r: Real): Promise<void> {
+  const live = r.target.live;
+  if (live === undefined) return;
+  const surplus = () => live() - r.base.native - (r.memory.memoryStats().live - r.base.live);
+  const deadline = Date.now() + r.settleTimeoutMs;
+  for (let turn = 0; surplus() > 0 && surplus() <= addonEntries(r.memory) - r.base.entries && Date.now() < deadline; turn++) {
+    // A few immediate turns first (the common case on Node 20), then short sleeps for the background sweeper.
+    await (turn < 20 ? tick() : sleep(2));
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Checks the accounting after every command (see {@link settle} for the wait on pending native frees). */
+async function checkInvariants(r: Real, after: string): Promise<void> {
+  await settle(r);
   const stats = r.memory.memoryStats();
   const live = stats.live - r.base.live;
   const held = r.slots.filter((s) => s.view !== null && !s.disposed).length;
@@ -235,14 +262,20 @@ class Collect implements Command {
   }
 }
 
-let cachedGc: (() => void) | undefined;
-/** `gc()`, enabling `--expose-gc` at run time if the process was started without it. */
-function collector(): () => void {
-  if (cachedGc) return cachedGc;
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (typeof existing === "function") return (cachedGc = existing);
-  setFlagsFromString("--expose-gc");
-  return (cachedGc = runInNewContext("gc") as () => void);
+/** The collector to use: the option, else `globalThis.gc`; never flips V8 flags of the user's process. */
+function collector(gc: (() => void) | undefined): () => void {
+  if (gc !== undefined) {
+    if (typeof gc !== "function") {
+      throw Object.assign(new TypeError(`checkMemoryModel(): gc must be a function. Received ${show(gc)}`), { code: "ERR_INVALID_ARG_TYPE" });
+    }
+    return gc;
+  }
+  const existing = (globalThis as { gc?: unknown }).gc;
+  if (typeof existing === "function") return existing as () => void;
+  throw new FFIError(
+    "ERR_FFI_GC_UNAVAILABLE",
+    "checkMemoryModel() needs to force garbage collections: run node with --expose-gc (e.g. NODE_OPTIONS=--expose-gc), or pass the gc option",
+  );
 }
 
 /**
@@ -285,7 +318,8 @@ export async function checkMemoryModel(options: MemoryModelOptions): Promise<Mem
       code: "ERR_INVALID_ARG_TYPE",
     });
   }
-  const gc = collector();
+  const gc = collector(options.gc);
+  const settleTimeoutMs = options.settleTimeoutMs ?? 10_000;
   const seed = options.seed ?? ((Math.random() * 2 ** 32) | 0);
   const property = fc.asyncProperty(
     memoryCommands({ frees: target.frees.length, ...(options.maxCommands ? { maxCommands: options.maxCommands } : {}), ...(options.maxSize ? { maxSize: options.maxSize } : {}), ...(options.replayPath !== undefined ? { replayPath: options.replayPath } : {}) }),
@@ -298,7 +332,8 @@ export async function checkMemoryModel(options: MemoryModelOptions): Promise<Mem
         target,
         slots: [],
         gc,
-        base: { live: memory.memoryStats().live, native: target.live?.() ?? 0, bad: target.badFrees?.() ?? 0 },
+        settleTimeoutMs,
+        base: { live: memory.memoryStats().live, native: target.live?.() ?? 0, bad: target.badFrees?.() ?? 0, entries: addonEntries(memory) },
       };
       let passed = false;
       try {

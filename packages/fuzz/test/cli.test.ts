@@ -44,6 +44,45 @@ describe("ffi-kit-fuzz CLI", () => {
     expect(r.stdout).toContain("OK: core agrees with the reference model");
   });
 
+  it("replay commands print --seed=<n>, negative seeds replay, and --seed -1 is accepted too", () => {
+    const base = ["run", "--library", library, "--symbol", "total_count", "--args", "u32,u32", "--returns", "i64", "--property", "result === BigInt(args[0]) + BigInt(args[1])"];
+    const first = run([...base, "--seed", "-1"]);
+    expect(first.status, first.stderr).toBe(1);
+    const replay = /replay: (npx ffi-kit-fuzz .*)$/m.exec(first.stdout)?.[1];
+    expect(replay).toMatch(/ --seed=-?\d+ --path=[\d:]+$/);
+    const minimal = /minimal input: .*$/m.exec(first.stdout)?.[0];
+    const again = spawnSync("sh", ["-c", replay!.replace("npx ffi-kit-fuzz", `"${process.execPath}" "${cli}"`)], { encoding: "utf8", timeout: 55_000 });
+    expect(again.status, again.stderr).toBe(1);
+    expect(again.stdout).toContain(minimal);
+    // The same seed and path given as separate words.
+    const [, seedValue, pathValue] = / --seed=(-?\d+) --path=([\d:]+)$/.exec(replay!)!;
+    const spaced = run([...base, "--seed", seedValue!, "--path", pathValue!]);
+    expect(spaced.status, spaced.stderr).toBe(1);
+    expect(spaced.stdout).toContain(minimal);
+  });
+
+  it("run --help and conversions --help print the usage with the default budget and hang timeout", () => {
+    for (const command of ["run", "conversions"]) {
+      const help = run([command, "--help"]);
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toContain("default 300");
+      expect(help.stdout).toContain("default 5000");
+    }
+  });
+
+  it("--length-of errors count arguments from 0, like the option", () => {
+    const r = run(["run", "--library", library, "--symbol", "checksum", "--args", "buffer,u32", "--returns", "u32", "--length-of", "0=1"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("[ERR_OUT_OF_RANGE] lengthOf: args[0] (0-based, like the option) must be an integer argument, not buffer");
+  });
+
+  it("conversions with no options passes on a correct installation (the documented cstring difference is tolerated)", () => {
+    const r = run(["conversions", "--runs", "200", "--seed", String(Date.now() | 0)]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("OK: core agrees with the reference model");
+    expect(r.stdout).not.toContain("DISAGREEMENT");
+  });
+
   it("usage errors exit 2 with the usage text", () => {
     const none = run([]);
     expect(none.status).toBe(2);

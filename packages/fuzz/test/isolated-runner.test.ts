@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IsolatedRunner, formatProgress, fuzzLibrary } from "@ffi-kit/fuzz";
+import { FFIError } from "@ffi-kit/core";
+import { IsolatedRunner, argumentsArbitrary, formatProgress, fuzzLibrary } from "@ffi-kit/fuzz";
 import { fixture } from "./support/fixtures.js";
 
 const library = fixture("planted");
@@ -77,6 +78,29 @@ describe("fuzzLibrary options", () => {
     await expect(fuzzLibrary({ library, symbol: "add_i32", args: ["i32", "i32"], lengthOf: { 1: 0 } })).rejects.toMatchObject({ code: "ERR_OUT_OF_RANGE" });
   });
 
+  it("refuses huge, negative and inconsistent options before starting anything", async () => {
+    const base = { library, symbol: "add_i32", args: ["i32", "i32"], returns: "i32" } as const;
+    const range = { name: "RangeError", code: "ERR_OUT_OF_RANGE" };
+    await expect(fuzzLibrary({ ...base, timeoutMs: 3_000_000_000 })).rejects.toMatchObject(range);
+    await expect(fuzzLibrary({ ...base, runs: 2.5 })).rejects.toMatchObject(range);
+    await expect(fuzzLibrary({ ...base, batchSize: 1e9 })).rejects.toMatchObject(range);
+    await expect(fuzzLibrary({ ...base, seed: 2 ** 33 })).rejects.toMatchObject(range);
+    await expect(fuzzLibrary({ ...base, maxBufferLength: -1 })).rejects.toMatchObject(range);
+    await expect(fuzzLibrary({ ...base, seed: 1, path: "300000000" })).rejects.toMatchObject(range);
+    await expect(fuzzLibrary({ ...base, path: "3" })).rejects.toMatchObject({ name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: expect.stringContaining("give the seed") });
+    await expect(fuzzLibrary({ ...base, seed: 1, path: "3:a" })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_VALUE" });
+    expect(() => new IsolatedRunner({ library, symbol: "add_i32", args: [], returns: "i32" }, { timeoutMs: 2 ** 31 })).toThrow(expect.objectContaining(range));
+    // Indices in lengthOf errors are 0-based, like the option's keys.
+    expect(() => argumentsArbitrary(["buffer", "u32"], { lengthOf: { 0: 1 } })).toThrow(expect.objectContaining({ code: "ERR_OUT_OF_RANGE", message: expect.stringContaining("args[0]") }));
+    expect(() => argumentsArbitrary(["u32", "u32"], { lengthOf: { 1: 0 } })).toThrow(expect.objectContaining({ message: expect.stringContaining("args[0]") }));
+  });
+
+  it("target errors are core's FFIError", async () => {
+    const error = await fuzzLibrary({ library: "/nonexistent/libx.so", symbol: "f", args: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FFIError);
+    expect(error).toMatchObject({ name: "FFIError", code: "ERR_FFI_FUZZ_TARGET" });
+  });
+
   it("replays a failure from its seed and path to the same minimal input", async () => {
     const options = {
       library, symbol: "total_count", args: ["u32", "u32"], returns: "i64",
@@ -92,9 +116,11 @@ describe("fuzzLibrary options", () => {
 
   it("formats a terminal progress line with phase, runs, calls/s, crashes and elapsed time", () => {
     expect(formatProgress({ phase: "fuzzing", runs: 1200, calls: 3000, crashes: 1, children: 3, elapsedMs: 1500 })).toBe(
-      "fuzzing      1200 runs    2000 calls/s  1 crash  3 children  1.5 s",
+      "fuzzing      1200 runs    2000 calls/s  1 crash  0 hangs  3 children  1.5 s",
     );
-    expect(formatProgress({ phase: "shrinking", runs: 7, calls: 0, crashes: 2, children: 9, elapsedMs: 0 })).toContain("2 crashes");
+    expect(formatProgress({ symbol: "parse", phase: "shrinking", runs: 7, calls: 0, crashes: 2, hangs: 1, children: 9, elapsedMs: 0 })).toBe(
+      "parse: shrinking       7 runs       0 calls/s  2 crashes  1 hang  9 children  0.0 s",
+    );
   });
 
   it("stops at a time budget and reports progress", async () => {

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { dlopen } from "@ffi-kit/core";
 import * as memory from "@ffi-kit/memory";
@@ -68,6 +70,20 @@ describe("memory model (fc.commands) over @ffi-kit/memory", () => {
     expect(report.ok).toBe(false);
     expect(report.message).toMatch(/the allocator has 1 live allocations, @ffi-kit\/memory counts 0/);
     expect(report.counterexample).toMatch(ONE_BYTE_ALLOCATION);
+  });
+
+  it("without a collector it throws ERR_FFI_GC_UNAVAILABLE and leaves the process's V8 flags alone (child without --expose-gc)", () => {
+    // A child of its own: this test file's worker runs with --expose-gc.
+    const script = `
+      import * as memory from "@ffi-kit/memory";
+      import { checkMemoryModel } from "@ffi-kit/fuzz";
+      const target = { alloc: () => 0, frees: [() => undefined] };
+      const code = await checkMemoryModel({ target, memory, numRuns: 1 }).then(() => "resolved", (e) => e.code);
+      console.log(JSON.stringify({ code, gc: typeof globalThis.gc, vmGc: (await import("node:vm")).runInNewContext("typeof gc") }));
+    `;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: fileURLToPath(new URL(".", import.meta.url)), encoding: "utf8", timeout: 55_000 });
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ code: "ERR_FFI_GC_UNAVAILABLE", gc: "undefined", vmGc: "undefined" });
   });
 
   it("refuses a target without alloc or frees", async () => {

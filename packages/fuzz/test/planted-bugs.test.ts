@@ -19,7 +19,7 @@ describe("the fuzzer finds each planted bug within its default budget and shrink
     expect((f.original[0] as Uint8Array).length % 16).toBe(13);
     expect(report.summary).toContain("FAILED (crash, SIGSEGV)");
     expect(report.summary).toContain("checksum(Uint8Array.from([0,0,0,0,0,0,0,0,0,0,0,0,0]), 13)");
-    expect(f.replay).toContain(`--seed ${f.seed} --path ${f.path}`);
+    expect(f.replay).toContain(`--seed=${f.seed} --path=${f.path}`);
     expect(f.replay).toContain("--length-of 1=0");
   });
 

@@ -27,7 +27,13 @@ struct Entry {
   void* context;
   Deallocator deallocator;
   double id;
+  // Set once the deallocator ran (or must never run). Every path that frees reads it first; nothing frees twice.
   bool freed;
+  // True while napi_create_external_arraybuffer runs: a runtime that gives up on the buffer may call the finalizer
+  // from inside that call (Node does for a length it cannot create); then the adoption failed and nothing is freed.
+  bool creating;
+  // The finalizer ran while `creating`: the caller (WithDeallocator) deletes the entry.
+  bool finalizedWhileCreating;
 };
 
 struct Counters {
@@ -98,6 +104,13 @@ void Adjust(napi_env env, double delta) {
   napi_adjust_external_memory(env, static_cast<int64_t>(delta), &ignored);
 }
 
+/** Throws "what failed" unless the failed call left an exception pending already (then that one propagates). */
+void ThrowUnlessPending(Napi::Env env, const char* what) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return;
+  Napi::Error::New(env, what).ThrowAsJavaScriptException();
+}
+
 // view(address, byteLength, adjust): an external ArrayBuffer without finalizer, or null when the runtime refuses
 // external buffers (Electron's memory cage). `adjust` is the change to report to V8 (bytes adopted minus bytes
 // freed since the last report).
@@ -110,7 +123,7 @@ Napi::Value View(const Napi::CallbackInfo& info) {
   napi_status status = napi_create_external_arraybuffer(env, reinterpret_cast<void*>(address), length, nullptr, nullptr, &result);
   if (status == napi_no_external_buffers_allowed) return env.Null();
   if (status != napi_ok) {
-    Napi::Error::New(env, "napi_create_external_arraybuffer failed").ThrowAsJavaScriptException();
+    ThrowUnlessPending(env, "napi_create_external_arraybuffer failed");
     return env.Undefined();
   }
   if (info.Length() > 2 && info[2].IsNumber()) Adjust(env, info[2].As<Napi::Number>().DoubleValue());
@@ -123,10 +136,14 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   uintptr_t address;
   size_t length;
   if (!ToPointer(env, info[0], &address, "address") || !ToLength(env, info[1], &length)) return env.Undefined();
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, length);
-  if (env.IsExceptionPending()) return env.Undefined();
-  if (length > 0) std::memcpy(ab.Data(), reinterpret_cast<const void*>(address), length);
-  return ab;
+  napi_value result;
+  void* data = nullptr;
+  if (napi_create_arraybuffer(env, length, &data, &result) != napi_ok) {
+    ThrowUnlessPending(env, "cannot allocate the copy");
+    return env.Undefined();
+  }
+  if (length > 0) std::memcpy(data, reinterpret_cast<const void*>(address), length);
+  return Napi::Value(env, result);
 }
 
 // detach(arrayBuffer): detaches it (byteLength becomes 0). Returns false if it was already detached.
@@ -178,6 +195,12 @@ Napi::Value AdjustExternal(const Napi::CallbackInfo& info) {
 
 void FinalizeEntry(napi_env env, void* /*data*/, void* hint) {
   Entry* entry = static_cast<Entry*>(hint);
+  if (entry->creating) {
+    // The runtime refused the buffer inside napi_create_external_arraybuffer: the memory was never adopted, so it
+    // still belongs to the caller. Free nothing; WithDeallocator deletes the entry.
+    entry->finalizedWhileCreating = true;
+    return;
+  }
   Registry& registry = *entry->registry;
   if (!entry->freed) {
     entry->freed = true;
@@ -190,36 +213,65 @@ void FinalizeEntry(napi_env env, void* /*data*/, void* hint) {
   delete entry;
 }
 
+/** The arguments shared by withDeallocator() and copyAndDeallocate(): (address, byteLength, context, deallocator). */
+struct DeallocatorArgs {
+  uintptr_t address;
+  size_t length;
+  uintptr_t context;
+  Deallocator deallocator;
+};
+
+bool ReadDeallocatorArgs(const Napi::CallbackInfo& info, DeallocatorArgs* out) {
+  Napi::Env env = info.Env();
+  uintptr_t fn;
+  if (!ToPointer(env, info[0], &out->address, "address") || !ToLength(env, info[1], &out->length) ||
+      !ToPointer(env, info[2], &out->context, "deallocatorContext") || !ToPointer(env, info[3], &fn, "deallocator")) {
+    return false;
+  }
+  if (fn == 0) {
+    Napi::TypeError::New(env, "deallocator is NULL").ThrowAsJavaScriptException();
+    return false;
+  }
+  out->deallocator = reinterpret_cast<Deallocator>(fn);
+  return true;
+}
+
 // withDeallocator(address, byteLength, context, deallocator, id): an external ArrayBuffer whose finalizer calls
-// `deallocator(address, context)` once. Returns null (and calls nothing) if external buffers are refused.
+// `deallocator(address, context)` once. Returns null if external buffers are refused, and throws if the runtime
+// cannot create the buffer: in both cases nothing was adopted and nothing is freed (the memory stays the caller's).
 Napi::Value WithDeallocator(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uintptr_t address, context, fn;
-  size_t length;
-  if (!ToPointer(env, info[0], &address, "address") || !ToLength(env, info[1], &length) ||
-      !ToPointer(env, info[2], &context, "deallocatorContext") || !ToPointer(env, info[3], &fn, "deallocator")) {
-    return env.Undefined();
-  }
-  if (fn == 0 || !info[4].IsNumber()) {
-    Napi::TypeError::New(env, "withDeallocator(): invalid deallocator or id").ThrowAsJavaScriptException();
+  DeallocatorArgs args;
+  if (!ReadDeallocatorArgs(info, &args)) return env.Undefined();
+  if (!info[4].IsNumber()) {
+    Napi::TypeError::New(env, "withDeallocator(): invalid id").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Instance* instance = GetInstance(env);
-  Entry* entry = new Entry{instance->registry, reinterpret_cast<void*>(address), length, reinterpret_cast<void*>(context),
-                           reinterpret_cast<Deallocator>(fn), info[4].As<Napi::Number>().DoubleValue(), false};
+  Entry* entry = new Entry{instance->registry, reinterpret_cast<void*>(args.address), args.length,
+                           reinterpret_cast<void*>(args.context), args.deallocator, info[4].As<Napi::Number>().DoubleValue(),
+                           false, true, false};
   napi_value result;
-  napi_status status = napi_create_external_arraybuffer(env, entry->data, length, FinalizeEntry, entry, &result);
+  napi_status status = napi_create_external_arraybuffer(env, entry->data, args.length, FinalizeEntry, entry, &result);
+  entry->creating = false;
   if (status != napi_ok) {
-    delete entry;
+    // Adoption failed: the memory stays the caller's, nothing is freed. The entry goes now if the finalizer already
+    // ran (or the runtime never took it); a runtime that kept the finalizer for later finds `freed` set and only
+    // deletes the entry.
+    if (entry->finalizedWhileCreating || status == napi_no_external_buffers_allowed || status == napi_invalid_arg) {
+      delete entry;
+    } else {
+      entry->freed = true;
+    }
     if (status == napi_no_external_buffers_allowed) return env.Null();
-    Napi::Error::New(env, "napi_create_external_arraybuffer failed").ThrowAsJavaScriptException();
+    ThrowUnlessPending(env, "napi_create_external_arraybuffer failed");
     return env.Undefined();
   }
   Registry& registry = *instance->registry;
   registry.entries[entry->id] = entry;
   registry.counters.created++;
-  registry.counters.bytesLive += static_cast<double>(length);
-  Adjust(env, static_cast<double>(length));
+  registry.counters.bytesLive += static_cast<double>(args.length);
+  Adjust(env, static_cast<double>(args.length));
   return Napi::Value(env, result);
 }
 
@@ -232,20 +284,40 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
   auto it = registry.entries.find(info[0].As<Napi::Number>().DoubleValue());
   if (it == registry.entries.end() || it->second->freed) return Napi::Boolean::New(env, false);
   Entry* entry = it->second;
+  // Everything the free needs is taken, and the entry marked freed, before the buffer is detached: some runtimes
+  // (Bun) run the buffer's finalizer inside the detach, and that finalizer deletes the entry. After the detach the
+  // entry is not touched again.
+  entry->freed = true;
+  void* data = entry->data;
+  void* context = entry->context;
+  Deallocator deallocator = entry->deallocator;
+  double length = static_cast<double>(entry->length);
   if (info.Length() > 1 && info[1].IsArrayBuffer()) {
     bool detached = false;
     napi_is_detached_arraybuffer(env, info[1], &detached);
     if (!detached && napi_detach_arraybuffer(env, info[1]) != napi_ok) {
-      Napi::Error::New(env, "this ArrayBuffer cannot be detached").ThrowAsJavaScriptException();
+      // Not detachable (cannot happen for our own external buffers): free nothing rather than leave a view over
+      // freed memory; the finalizer frees it later.
+      entry->freed = false;
+      ThrowUnlessPending(env, "this ArrayBuffer cannot be detached");
       return env.Undefined();
     }
   }
-  entry->freed = true;
-  entry->deallocator(entry->data, entry->context);
+  deallocator(data, context);
   registry.counters.freedByRelease++;
-  registry.counters.bytesLive -= static_cast<double>(entry->length);
-  Adjust(env, -static_cast<double>(entry->length));
+  registry.counters.bytesLive -= length;
+  Adjust(env, -length);
   return Napi::Boolean::New(env, true);
+}
+
+// isLive(id): whether the entry exists and its deallocator has not run. Its finalizer can run before the JS registry
+// sees the buffer collected; then the address may already be in use again.
+Napi::Value IsLive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber()) return Napi::Boolean::New(env, false);
+  Registry& registry = *GetInstance(env)->registry;
+  auto it = registry.entries.find(info[0].As<Napi::Number>().DoubleValue());
+  return Napi::Boolean::New(env, it != registry.entries.end() && !it->second->freed);
 }
 
 // releaseAll(): frees every deallocator buffer not freed yet (process exit). JS detached the reachable ones first;
@@ -270,22 +342,19 @@ Napi::Value ReleaseAll(const Napi::CallbackInfo& info) {
 // the bytes into a GC-owned ArrayBuffer and calls the deallocator at once.
 Napi::Value CopyAndDeallocate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  uintptr_t address, context, fn;
-  size_t length;
-  if (!ToPointer(env, info[0], &address, "address") || !ToLength(env, info[1], &length) ||
-      !ToPointer(env, info[2], &context, "deallocatorContext") || !ToPointer(env, info[3], &fn, "deallocator")) {
+  DeallocatorArgs args;
+  if (!ReadDeallocatorArgs(info, &args)) return env.Undefined();
+  napi_value result;
+  void* data = nullptr;
+  // On failure the memory stays the caller's: the deallocator is called only once the copy exists.
+  if (napi_create_arraybuffer(env, args.length, &data, &result) != napi_ok) {
+    ThrowUnlessPending(env, "cannot allocate the copy");
     return env.Undefined();
   }
-  if (fn == 0) {
-    Napi::TypeError::New(env, "deallocator is NULL").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, length);
-  if (env.IsExceptionPending()) return env.Undefined();
-  if (length > 0) std::memcpy(ab.Data(), reinterpret_cast<const void*>(address), length);
-  reinterpret_cast<Deallocator>(fn)(reinterpret_cast<void*>(address), reinterpret_cast<void*>(context));
+  if (args.length > 0) std::memcpy(data, reinterpret_cast<const void*>(args.address), args.length);
+  args.deallocator(reinterpret_cast<void*>(args.address), reinterpret_cast<void*>(args.context));
   GetInstance(env)->registry->counters.copied++;
-  return ab;
+  return Napi::Value(env, result);
 }
 
 // externalBuffersAllowed(): false where the runtime refuses external ArrayBuffers (Electron's memory cage).
@@ -320,6 +389,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adjust", Napi::Function::New(env, AdjustExternal, "adjust"));
   exports.Set("withDeallocator", Napi::Function::New(env, WithDeallocator, "withDeallocator"));
   exports.Set("release", Napi::Function::New(env, Release, "release"));
+  exports.Set("isLive", Napi::Function::New(env, IsLive, "isLive"));
   exports.Set("releaseAll", Napi::Function::New(env, ReleaseAll, "releaseAll"));
   exports.Set("copyAndDeallocate", Napi::Function::New(env, CopyAndDeallocate, "copyAndDeallocate"));
   exports.Set("externalBuffersAllowed", Napi::Function::New(env, ExternalBuffersAllowed, "externalBuffersAllowed"));

@@ -2,54 +2,88 @@
  * The bookkeeping behind every owned buffer: one {@link Allocation} record per adoption, linked into a list of
  * live allocations, found from its ArrayBuffer through a private field, and released exactly once whichever of
  * dispose, garbage collection or process exit comes first.
+ *
+ * An allocation's state changes only in {@link transition}; memory is freed only in {@link release}.
  */
+import { FFIError } from "@ffi-kit/core";
 import { privateSlot } from "@ffi-kit/core/internal";
 import { native } from "./native-addon.js";
 
-/** How an allocation is freed. */
-export const FreeKind = {
-  /** A JS function (or a core symbol / CFunction): `free(address, byteLength)`. */
-  Js: 0,
-  /** A native function pointer: `free(address, context)`, called by the addon (its entry, like a deallocator buffer). */
-  Native: 1,
-  /** A native deallocator buffer (core's 5-argument toArrayBuffer): the addon's entry frees it. */
-  Deallocator: 2,
-} as const;
-export type FreeKind = (typeof FreeKind)[keyof typeof FreeKind];
+/**
+ * Where an allocation is in its life:
+ * - `"live"`: adopted, not freed;
+ * - `"disposed"` / `"collected"` / `"exit"`: freed by dispose (or a scope), after garbage collection, at exit;
+ * - `"copied"`: copying mode: the native memory was freed at adoption and the view holds a JS-owned copy (a later
+ *   dispose drops the copy and moves it to `"disposed"`).
+ */
+export type State = "live" | "disposed" | "collected" | "exit" | "copied";
 
-/** Where an allocation is in its life. */
-export const State = {
-  Live: 0,
-  Disposed: 1,
-  Collected: 2,
-  Exit: 3,
-  /** Copying mode: the native memory was freed at adoption; the view holds a JS-owned copy. */
-  Copied: 4,
-} as const;
-export type State = (typeof State)[keyof typeof State];
+/** The states an allocation can move to from each state. Anything else is a bug, and throws. */
+const NEXT: Readonly<Record<State, readonly State[]>> = Object.freeze({
+  live: ["disposed", "collected", "exit", "copied"],
+  copied: ["disposed"],
+  disposed: [],
+  collected: [],
+  exit: [],
+});
 
-/** Set by leak tracking: the stack of the adopting call is captured here when enabled. */
-export const tracking = { enabled: false };
-
-/** One adopted piece of native memory. Holds no reference to its view (that would keep it alive). */
-export class Allocation {
-  state: State = State.Live as State;
-  prev: Allocation | null = null;
-  next: Allocation | null = null;
+interface AllocationBase {
+  readonly id: number;
+  readonly address: number;
+  readonly byteLength: number;
+  /** Read anywhere; written only by {@link transition}. */
+  readonly state: State;
   /** An Error whose stack is the adopting call's, when leak tracking was on. */
-  origin: Error | undefined = undefined;
-  createdAt = 0;
-  constructor(
-    readonly id: number,
-    readonly address: number,
-    readonly byteLength: number,
-    readonly kind: FreeKind,
-    readonly free: ((address: number, byteLength: number) => unknown) | number | bigint | null,
-    readonly context: number | bigint | null,
-  ) {}
+  readonly origin: Error | undefined;
+  /** performance.now() at adoption, when leak tracking was on (else 0). */
+  readonly createdAt: number;
 }
 
-/** Counters since the process started (or since the package was first imported). */
+/** `own(p, n, fn)` with a JS function (a core symbol or CFunction qualifies): `fn(address, byteLength)`. */
+export interface JsFreeAllocation extends AllocationBase {
+  readonly kind: "js";
+  readonly free: (address: number, byteLength: number) => unknown;
+}
+
+/** `own(p, n, pointer)` with a native function pointer, called by the addon as `free(address, context)`. */
+export interface NativeFreeAllocation extends AllocationBase {
+  readonly kind: "native";
+  readonly free: number | bigint;
+  readonly context: number | bigint | null;
+}
+
+/** A buffer from core's 5-argument `toArrayBuffer`/`toBuffer`: the addon calls `deallocator(address, context)`. */
+export interface DeallocatorAllocation extends AllocationBase {
+  readonly kind: "deallocator";
+  readonly free: number | bigint;
+  readonly context: number | bigint | null;
+}
+
+/** One adopted piece of native memory, tagged by how it is freed. Holds no reference to its view. */
+export type Allocation = JsFreeAllocation | NativeFreeAllocation | DeallocatorAllocation;
+
+/** Allocation kinds the addon frees (it holds an entry for each, keyed by the record's id). */
+export type NativeAllocation = NativeFreeAllocation | DeallocatorAllocation;
+
+/** The mutable part of a record, private to this module. */
+interface Record_ {
+  id: number;
+  address: number;
+  byteLength: number;
+  state: State;
+  origin: Error | undefined;
+  createdAt: number;
+  kind: Allocation["kind"];
+  free: unknown;
+  context: number | bigint | null;
+  prev: Record_ | null;
+  next: Record_ | null;
+}
+
+/** Set by leak tracking: the stack of the adopting call is captured when enabled. */
+export const tracking = { enabled: false };
+
+/** Counters since the package was first imported. */
 export const counters = {
   allocated: 0,
   freedByDispose: 0,
@@ -66,17 +100,71 @@ let nextId = 1;
 export function peekNextId(): number {
   return nextId;
 }
-export function takeId(): number {
-  return nextId++;
+
+/** The live allocations: a doubly linked list (newest first), and the same records by address. */
+const live: { head: Record_ | null } = { head: null };
+const byAddress = new Map<number, Record_>();
+
+/** Every live allocation, newest first. */
+export function* liveAllocations(): Generator<Allocation> {
+  for (let r = live.head; r !== null; r = r.next) yield r as unknown as Allocation;
 }
 
-/** Head of the doubly linked list of live allocations (newest first). */
-export let head: Allocation | null = null;
+/**
+ * Throws `ERR_FFI_ALREADY_OWNED` if the memory at `address` is owned already (adopting it twice would free it
+ * twice). Called before anything is created for a new adoption.
+ */
+export function checkNotOwned(address: number, site: string): void {
+  const owner = byAddress.get(address);
+  if (owner === undefined) return;
+  if (owner.kind !== "js" && !native.isLive(owner.id)) {
+    // The addon's finalizer freed it (its ArrayBuffer was collected) before the registry's callback told us: the
+    // address is free and may have been handed out again. The record ends as collected now.
+    transition(owner as unknown as Allocation, "collected");
+    return;
+  }
+  {
+    throw new FFIError(
+      "ERR_FFI_ALREADY_OWNED",
+      `${site}: the memory at 0x${address.toString(16)} is already owned (allocation #${owner.id}, ${owner.byteLength} bytes); ` +
+        `adopting it twice would free it twice. Use the existing view, or dispose() it first`,
+    );
+  }
+}
 
-export function link(record: Allocation): void {
-  record.next = head;
-  if (head !== null) head.prev = record;
-  head = record;
+type NewAllocation =
+  | { kind: "js"; free: (address: number, byteLength: number) => unknown; context?: null }
+  | { kind: "native" | "deallocator"; free: number | bigint; context: number | bigint | null };
+
+/** A new live record (not linked yet: {@link link} does that once its buffer exists). */
+export function newAllocation<A extends NewAllocation>(
+  address: number,
+  byteLength: number,
+  how: A,
+): A["kind"] extends "js" ? JsFreeAllocation : A["kind"] extends "native" ? NativeFreeAllocation : DeallocatorAllocation {
+  const record: Record_ = {
+    id: nextId++,
+    address,
+    byteLength,
+    state: "live",
+    origin: undefined,
+    createdAt: 0,
+    kind: how.kind,
+    free: how.free,
+    context: how.context ?? null,
+    prev: null,
+    next: null,
+  };
+  return record as never;
+}
+
+/** Enters a live record into the list and the address map, once its buffer exists. */
+export function link(allocation: Allocation): void {
+  const record = allocation as unknown as Record_;
+  record.next = live.head;
+  if (live.head !== null) live.head.prev = record;
+  live.head = record;
+  byAddress.set(record.address, record);
   counters.allocated++;
   counters.live++;
   counters.bytesLive += record.byteLength;
@@ -86,48 +174,124 @@ export function link(record: Allocation): void {
   }
 }
 
-function unlink(record: Allocation): void {
+function unlink(record: Record_): void {
   if (record.prev !== null) record.prev.next = record.next;
-  else head = record.next;
+  else live.head = record.next;
   if (record.next !== null) record.next.prev = record.prev;
   record.prev = record.next = null;
+  if (byAddress.get(record.address) === record) byAddress.delete(record.address);
   counters.live--;
   counters.bytesLive -= record.byteLength;
+}
+
+/**
+ * The only writer of an allocation's state. Moves `allocation` to `to` if that is a step its life allows from where
+ * it is (see {@link State}); returns false, changing nothing, otherwise (a second dispose, a collection after
+ * dispose). Leaving `"live"` takes it off the live list and counts how it ended.
+ */
+export function transition(allocation: Allocation, to: State): boolean {
+  const record = allocation as unknown as Record_;
+  const from = record.state;
+  if (!NEXT[from].includes(to)) return false;
+  record.state = to;
+  if (from === "live") {
+    unlink(record);
+    if (to === "disposed") counters.freedByDispose++;
+    else if (to === "collected") counters.freedByGC++;
+    else if (to === "copied") counters.copied++;
+    else counters.freedAtExit++;
+  }
+  return true;
 }
 
 // ---- finding the record of a buffer: a private field installed on the ArrayBuffer (core's privateSlot) ----
 
 const records = privateSlot<Allocation>();
 
-/** Marks `buffer` as owned by `record`. */
-export function stamp(buffer: ArrayBuffer, record: Allocation): void {
-  records.write(buffer, record);
+/** Marks `buffer` as owned by `allocation`. */
+export function stamp(buffer: ArrayBuffer, allocation: Allocation): void {
+  records.write(buffer, allocation);
 }
 
+// ---- view geometry through the built-in getters, captured at load: own properties and subclasses forging
+// `buffer`, `byteOffset`, `byteLength` or `length` are never read, and reading them runs no user code ----
+
 const { isView } = ArrayBuffer;
+const { getPrototypeOf, getOwnPropertyDescriptor } = Object;
+const { apply } = Reflect;
+function builtinGetter(prototype: object, name: PropertyKey): (this: unknown) => unknown {
+  return getOwnPropertyDescriptor(prototype, name)!.get as (this: unknown) => unknown;
+}
+const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayTag = builtinGetter(typedArrayPrototype, Symbol.toStringTag);
+const typedArrayBuffer = builtinGetter(typedArrayPrototype, "buffer");
+const typedArrayByteOffset = builtinGetter(typedArrayPrototype, "byteOffset");
+const typedArrayByteLength = builtinGetter(typedArrayPrototype, "byteLength");
+const dataViewBuffer = builtinGetter(DataView.prototype, "buffer");
+const dataViewByteOffset = builtinGetter(DataView.prototype, "byteOffset");
+const dataViewByteLength = builtinGetter(DataView.prototype, "byteLength");
+const arrayBufferByteLength = builtinGetter(ArrayBuffer.prototype, "byteLength");
+
+/** Where a view's bytes are, read through the built-in getters (a detached view has length 0). */
+export interface Geometry {
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+/** The real geometry of an ArrayBuffer, TypedArray or DataView; undefined for anything else (proxies included). */
+export function geometryOf(view: unknown): Geometry | undefined {
+  if (typeof view !== "object" || view === null) return undefined;
+  if (isView(view)) {
+    if (apply(typedArrayTag, view, []) !== undefined) {
+      return {
+        buffer: apply(typedArrayBuffer, view, []) as ArrayBuffer,
+        byteOffset: apply(typedArrayByteOffset, view, []) as number,
+        byteLength: apply(typedArrayByteLength, view, []) as number,
+      };
+    }
+    const buffer = apply(dataViewBuffer, view, []) as ArrayBuffer;
+    try {
+      return {
+        buffer,
+        byteOffset: apply(dataViewByteOffset, view, []) as number,
+        byteLength: apply(dataViewByteLength, view, []) as number,
+      };
+    } catch {
+      return { buffer, byteOffset: 0, byteLength: 0 }; // a DataView over a detached buffer
+    }
+  }
+  try {
+    return { buffer: view as ArrayBuffer, byteOffset: 0, byteLength: apply(arrayBufferByteLength, view, []) as number };
+  } catch {
+    return undefined; // not an ArrayBuffer (a SharedArrayBuffer is never owned)
+  }
+}
+
+/** The ArrayBuffer behind a view (the view itself if it is one), through the built-in getters. */
+export function bufferOf(view: unknown): ArrayBuffer | undefined {
+  if (typeof view !== "object" || view === null) return undefined;
+  if (isView(view)) {
+    return (apply(typedArrayTag, view, []) !== undefined ? apply(typedArrayBuffer, view, []) : apply(dataViewBuffer, view, [])) as ArrayBuffer;
+  }
+  return view as ArrayBuffer;
+}
 
 /** The record behind an owned ArrayBuffer, TypedArray, DataView or Buffer; undefined if not ours. */
 export function allocationOf(view: unknown): Allocation | undefined {
-  if (typeof view !== "object" || view === null) return undefined;
-  if (isView(view)) return records.read(view.buffer);
-  return records.read(view);
-}
-
-/** The ArrayBuffer behind a view (the view itself if it is one). */
-export function bufferOf(view: object): ArrayBuffer | undefined {
-  if (isView(view)) return view.buffer as ArrayBuffer;
-  return view instanceof ArrayBuffer ? view : undefined;
+  const buffer = bufferOf(view);
+  return buffer === undefined ? undefined : records.read(buffer);
 }
 
 // ---- GC pressure: bytes freed through JS functions are reported with the next adoption, or in batches ----
 
-let pendingFreed = 0;
+const pressure = { pendingFreed: 0 };
 const FLUSH_AT = 8 * 1024 * 1024;
 
 /** The adjustment to report with an adoption of `byteLength` bytes (bytes freed since the last report deducted). */
 export function adjustmentFor(byteLength: number): number {
-  const delta = byteLength - pendingFreed;
-  pendingFreed = 0;
+  const delta = byteLength - pressure.pendingFreed;
+  pressure.pendingFreed = 0;
   return delta;
 }
 
@@ -143,21 +307,21 @@ const freeAtCollection = typeof (ArrayBuffer.prototype as { transfer?: unknown }
 
 const registry = new FinalizationRegistry<Allocation>(collected);
 
-/** Starts watching `buffer` for collection on behalf of `record`. */
-export function watch(buffer: ArrayBuffer, record: Allocation): void {
+/** Starts watching `buffer` for collection on behalf of `allocation`. */
+export function watch(buffer: ArrayBuffer, allocation: Allocation): void {
   // No unregister token: dispose() does not unregister (that costs a hash-table removal per dispose); the callback
   // of a disposed record finds it freed and does nothing.
-  registry.register(buffer, record);
+  registry.register(buffer, allocation);
 }
 
-function collected(record: Allocation): void {
-  if (record.state !== State.Live) return;
+function collected(allocation: Allocation): void {
+  if (allocation.state !== "live") return;
   try {
-    release(record, State.Collected, undefined);
+    release(allocation, "collected", undefined);
   } catch (error) {
     counters.freeErrors++;
     process.emitWarning(
-      `@ffi-kit/memory: freeing ${record.byteLength} bytes at 0x${record.address.toString(16)} after garbage collection threw: ${
+      `@ffi-kit/memory: freeing ${allocation.byteLength} bytes at 0x${allocation.address.toString(16)} after garbage collection threw: ${
         (error as Error)?.message ?? String(error)
       }`,
       { type: "FFIKitMemoryWarning", code: "FFI_KIT_FREE_FAILED" },
@@ -166,36 +330,38 @@ function collected(record: Allocation): void {
 }
 
 /**
- * Frees `record` now unless already freed; `buffer` (if reachable) is detached first so no view can read the
- * freed bytes. Returns whether this call freed it. An error thrown by a JS `free` propagates after the record is
- * marked freed (it is never retried: a second attempt could double-free).
+ * Frees `allocation` now unless already freed; `buffer` (if reachable) is detached first so no view can read the
+ * freed bytes. `how` is the state it ends in: `"disposed"`, `"collected"`, `"exit"`, or `"copied"` (copying mode:
+ * the bytes were copied at adoption, the native memory goes now; `buffer` is the copy and stays attached).
+ * Returns whether this call freed it. An error thrown by a JS `free` propagates after the record is marked freed
+ * (it is never retried: a second attempt could double-free).
  */
-export function release(record: Allocation, how: State, buffer: ArrayBuffer | undefined): boolean {
-  if (record.state !== State.Live) return false;
-  record.state = how;
-  unlink(record);
-  if (how === State.Disposed) counters.freedByDispose++;
-  else if (how === State.Collected) counters.freedByGC++;
-  else if (how === State.Copied) counters.copied++;
-  else counters.freedAtExit++;
-  switch (record.kind) {
-    case FreeKind.Deallocator:
-      if (how !== State.Collected || freeAtCollection) native.release(record.id, buffer);
+export function release(allocation: Allocation, how: Exclude<State, "live">, buffer: ArrayBuffer | undefined): boolean {
+  if (allocation.state === "copied") {
+    // Copying mode: the native memory went at adoption; disposing drops the copy.
+    if (how !== "disposed" || !transition(allocation, how)) return false;
+    if (buffer !== undefined) native.detach(buffer);
+    return true;
+  }
+  if (!transition(allocation, how)) return false;
+  switch (allocation.kind) {
+    case "deallocator":
+      // The addon's entry frees (and detaches) once; a copied deallocator buffer has no entry (freed at adoption).
+      if (how !== "copied" && (how !== "collected" || freeAtCollection)) native.release(allocation.id, buffer);
       return true;
-    case FreeKind.Native:
-      // Copying mode: the bytes were copied at adoption; free them now (never reported to V8).
-      if (how === State.Copied) native.detachAndFree(undefined, record.free as number | bigint, record.address, record.context, 0);
+    case "native":
+      if (how === "copied") native.detachAndFree(undefined, allocation.free, allocation.address, allocation.context, 0);
       // Otherwise like a deallocator buffer: the addon's entry frees (and detaches) once.
-      else if (how !== State.Collected || freeAtCollection) native.release(record.id, buffer);
+      else if (how !== "collected" || freeAtCollection) native.release(allocation.id, buffer);
       return true;
-    default:
-      if (buffer !== undefined) native.detach(buffer);
-      if (how !== State.Copied) pendingFreed += record.byteLength;
-      if (pendingFreed >= FLUSH_AT) {
-        native.adjust(-pendingFreed);
-        pendingFreed = 0;
+    case "js":
+      if (buffer !== undefined && how !== "copied") native.detach(buffer);
+      if (how !== "copied") pressure.pendingFreed += allocation.byteLength;
+      if (pressure.pendingFreed >= FLUSH_AT) {
+        native.adjust(-pressure.pendingFreed);
+        pressure.pendingFreed = 0;
       }
-      (record.free as (address: number, byteLength: number) => unknown)(record.address, record.byteLength);
+      allocation.free(allocation.address, allocation.byteLength);
       return true;
   }
 }
@@ -206,9 +372,9 @@ export function release(record: Allocation, how: State, buffer: ArrayBuffer | un
  * after this one must not read owned views, and our API (addressOf, readOwned) throws ERR_FFI_USE_AFTER_FREE.
  */
 export function releaseAllAtExit(): void {
-  for (let record = head; record !== null; record = head) {
+  for (let record = live.head; record !== null; record = live.head) {
     try {
-      release(record, State.Exit, undefined);
+      release(record as unknown as Allocation, "exit", undefined);
     } catch {
       counters.freeErrors++;
     }

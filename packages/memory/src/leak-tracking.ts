@@ -4,7 +4,7 @@
  * `assertNoLeaks()` for test suites, and a report at process exit.
  */
 import { FFIError } from "@ffi-kit/core";
-import { counters, head, peekNextId, tracking, type Allocation } from "./allocation.js";
+import { counters, liveAllocations, peekNextId, tracking, type Allocation } from "./allocation.js";
 import { native, type NativeDeallocatorStats } from "./native-addon.js";
 
 /** Counters of owned memory. */
@@ -91,7 +91,7 @@ function stackOf(record: Allocation): string {
     .slice(1)
     .filter(
       (line) =>
-        !/[\\/]memory[\\/](dist|src)[\\/](allocation|owned|native-deallocator|scope)\.[jt]s/.test(line) &&
+        !/[\\/]memory[\\/](dist|src)[\\/](allocation|buffer-mode|owned|native-deallocator|scope)\.[jt]s/.test(line) &&
         !/[\\/]core[\\/](dist|src)[\\/]array-buffer\.[jt]s/.test(line),
     )
     .join("\n");
@@ -108,13 +108,13 @@ export function leaks(since?: LeakCheckpoint): LeakInfo[] {
   const from = since?.nextId ?? 0;
   const out: LeakInfo[] = [];
   const now = performance.now();
-  for (let r = head; r !== null; r = r.next) {
+  for (const r of liveAllocations()) {
     if (r.id < from) continue;
     out.push({
       id: r.id,
       address: r.address,
       byteLength: r.byteLength,
-      via: r.kind === 2 ? "deallocator" : "own",
+      via: r.kind === "deallocator" ? "deallocator" : "own",
       stack: stackOf(r),
       ageMs: r.createdAt === 0 ? 0 : now - r.createdAt,
     });

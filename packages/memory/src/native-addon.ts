@@ -1,5 +1,5 @@
 /**
- * Loads the package's node-addon-api addon (build/Release/ffi_kit_memory.node). A missing or broken addon throws
+ * Loads the package's node-addon-api addon (build/Release or prebuilds/<platform>-<arch>, through node-gyp-build). A missing or broken addon throws
  * one clear error that carries the underlying cause.
  */
 import { loadNativeAddon } from "@ffi-kit/core/internal";
@@ -19,6 +19,8 @@ export interface NativeMemory {
     id: number,
   ): ArrayBuffer | null;
   release(id: number, buffer?: ArrayBuffer): boolean;
+  /** Whether the entry of `id` exists and its deallocator has not run yet. */
+  isLive(id: number): boolean;
   releaseAll(): number;
   copyAndDeallocate(address: number, byteLength: number, context: number | bigint | null, deallocator: number | bigint): ArrayBuffer;
   externalBuffersAllowed(): boolean;
@@ -45,4 +47,4 @@ export interface NativeDeallocatorStats {
 }
 
 /** The loaded addon. */
-export const native: NativeMemory = loadNativeAddon<NativeMemory>("@ffi-kit/memory", new URL("../build/Release/ffi_kit_memory.node", import.meta.url));
+export const native: NativeMemory = loadNativeAddon<NativeMemory>("@ffi-kit/memory", new URL("..", import.meta.url), "ffi_kit_memory");

@@ -2,23 +2,19 @@
  * `own()`: adopt native memory as a view that frees it exactly once, on `dispose()` / `using`, on garbage
  * collection (FinalizationRegistry), or at process exit, whichever comes first.
  */
+import { constants as bufferConstants } from "node:buffer";
 import { FFIError, type CFunctionInstance, type FFIFunction } from "@ffi-kit/core";
-import { checkedAddress, describeReceived, invalidArgType, outOfRange, MIN_VALID_ADDRESS } from "@ffi-kit/core/internal";
+import { checkedAddress, describeReceived, invalidArgType, outOfRange } from "@ffi-kit/core/internal";
 import {
-  Allocation,
-  FreeKind,
-  State,
-  adjustmentFor,
   allocationOf,
   bufferOf,
-  link,
+  checkNotOwned,
+  geometryOf,
+  newAllocation,
   release,
-  stamp,
-  takeId,
-  watch,
+  type Allocation,
 } from "./allocation.js";
-import { copying, externalRefused } from "./buffer-mode.js";
-import { native } from "./native-addon.js";
+import { adopt } from "./buffer-mode.js";
 
 /** Any TypedArray constructor, or DataView. */
 export type ViewConstructor =
@@ -157,27 +153,47 @@ function checkedKind(as: unknown, site: string): void {
   );
 }
 
-function checkedLength(byteLength: unknown, site: string): number {
+/** The longest ArrayBuffer this runtime can create (2^32 on Node 20, 2^53 - 1 on Node 22 and later). */
+const MAX_BYTE_LENGTH = bufferConstants.MAX_LENGTH;
+
+/**
+ * Validates the length of native memory to adopt at `address`: an integer from 1 to the longest buffer the runtime
+ * can create, with the whole range in user space. Shared with the deallocator path.
+ */
+export function checkedByteLength(byteLength: unknown, address: number, site: string, argument: string): number {
   if (typeof byteLength !== "number" || !Number.isInteger(byteLength)) {
-    throw invalidArgType(`${site}: argument 2 (byteLength) must be an integer. Received ${describeReceived(byteLength)}`);
+    throw invalidArgType(`${site}: ${argument} must be an integer. Received ${describeReceived(byteLength)}`);
   }
-  if (byteLength <= 0 || byteLength > Number.MAX_SAFE_INTEGER) {
-    throw outOfRange(`${site}: argument 2 (byteLength) must be > 0. Received ${byteLength}`);
+  if (byteLength <= 0) throw outOfRange(`${site}: ${argument} must be > 0. Received ${byteLength}`);
+  if (byteLength > MAX_BYTE_LENGTH) {
+    throw outOfRange(`${site}: ${argument} must be <= ${MAX_BYTE_LENGTH}, the longest buffer this runtime can create. Received ${byteLength}`);
+  }
+  try {
+    checkedAddress(address, byteLength - 1, site);
+  } catch {
+    throw outOfRange(`${site}: ${argument} ${byteLength} runs past the end of user memory from address 0x${address.toString(16)}`);
   }
   return byteLength;
 }
 
-function checkedContext(context: unknown, site: string): number | bigint | null {
+/** A pointer-sized opaque value (a deallocator's or free's context): null, or an integer from 0 to 2^64 - 1. */
+export function checkedContext(context: unknown, site: string, argument: string): number | bigint | null {
   if (context === undefined || context === null) return null;
-  if ((typeof context === "number" && Number.isInteger(context) && context >= 0) || (typeof context === "bigint" && context >= 0n)) {
+  if (
+    (typeof context === "number" && Number.isSafeInteger(context) && context >= 0) ||
+    (typeof context === "bigint" && context >= 0n && context < 18446744073709551616n)
+  ) {
     return context;
   }
-  throw invalidArgType(`${site}: options.context must be a pointer (a number or bigint) or null. Received ${describeReceived(context)}`);
+  throw invalidArgType(`${site}: ${argument} must be a pointer (a number or bigint) or null. Received ${describeReceived(context)}`);
 }
 
-function nativeFree(value: number | bigint, site: string): number | bigint {
-  if ((typeof value === "number" && !Number.isInteger(value)) || value < MIN_VALID_ADDRESS) {
-    throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: argument 3 (free) ${value} is not a valid function address`);
+/** A native function pointer: a user-space address (anything else would crash the process when called). */
+export function checkedFunctionPointer(value: number | bigint, site: string, argument: string): number | bigint {
+  try {
+    checkedAddress(value, 0, site);
+  } catch (error) {
+    throw new FFIError("ERR_FFI_INVALID_POINTER", `${site}: ${argument} ${value} is not a valid function address`, { cause: error });
   }
   return value;
 }
@@ -200,33 +216,18 @@ export function own<K extends ViewKind = Uint8ArrayConstructor>(
   options?: OwnOptions<K>,
 ): OwnedView<K> {
   const site = "own()";
-  const address =
-    typeof ptr === "number" && ptr >= MIN_VALID_ADDRESS && ptr <= Number.MAX_SAFE_INTEGER && Math.trunc(ptr) === ptr
-      ? ptr
-      : checkedAddress(ptr, 0, site);
-  const length = checkedLength(byteLength, site);
-  let kind: FreeKind;
-  let freeValue: Allocation["free"];
-  if (typeof free === "function") {
-    kind = FreeKind.Js;
-    freeValue = free as (address: number, byteLength: number) => unknown;
-  } else if (typeof free === "number" || typeof free === "bigint") {
-    kind = FreeKind.Native;
-    freeValue = nativeFree(free, site);
-  } else {
-    throw invalidArgType(
-      `${site}: argument 3 (free) must be a function, a CFunction or a native function pointer. Received ${describeReceived(free)}`,
-    );
-  }
+  const address = checkedAddress(ptr, 0, site);
+  const length = checkedByteLength(byteLength, address, site, "argument 2 (byteLength)");
   let as: unknown;
   let context: number | bigint | null = null;
   if (options !== undefined) {
     if (options === null || typeof options !== "object") {
       throw invalidArgType(`${site}: argument 4 (options) must be an object. Received ${describeReceived(options)}`);
     }
+    // Each option is read once.
     as = options.as;
     checkedKind(as, site);
-    context = checkedContext(options.context, site);
+    context = checkedContext(options.context, site, "options.context");
   }
   if (as !== undefined && as !== "arraybuffer" && as !== "buffer") {
     const element = (as as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
@@ -234,29 +235,21 @@ export function own<K extends ViewKind = Uint8ArrayConstructor>(
       throw outOfRange(`${site}: byteLength ${length} is not a multiple of ${(as as { name: string }).name}'s element size ${element}`);
     }
   }
-
-  const record = new Allocation(takeId(), address, length, kind, freeValue, context);
-  // A native free is called by the addon's finalizer (the native-deallocator machinery: it follows the bytes, and
-  // runs at worker teardown too); a JS free by the FinalizationRegistry. Both are watched by the registry for the
-  // bookkeeping (counters, leaks()).
-  let buffer: ArrayBuffer | null = copying
-    ? null
-    : kind === FreeKind.Native
-      ? native.withDeallocator(address, length, context, freeValue as number | bigint, record.id)
-      : native.view(address, length, adjustmentFor(length));
-  if (buffer === null) {
-    if (!copying) externalRefused(site);
-    // Copying mode: the view owns a JS copy; the native memory is freed now.
-    buffer = native.copy(address, length);
-    link(record);
-    stamp(buffer, record);
-    release(record, State.Copied, undefined);
-    return makeView(buffer, as, site) as OwnedView<K>;
+  let allocation: Allocation;
+  if (typeof free === "function") {
+    allocation = newAllocation(address, length, { kind: "js", free: free as (address: number, byteLength: number) => unknown });
+  } else if (typeof free === "number" || typeof free === "bigint") {
+    allocation = newAllocation(address, length, { kind: "native", free: checkedFunctionPointer(free, site, "argument 3 (free)"), context });
+  } else {
+    throw invalidArgType(
+      `${site}: argument 3 (free) must be a function, a CFunction or a native function pointer. Received ${describeReceived(free)}`,
+    );
   }
-  link(record);
-  stamp(buffer, record);
-  watch(buffer, record);
-  return makeView(buffer, as, site) as OwnedView<K>;
+  checkNotOwned(address, site);
+  // Everything is validated: from here the memory is ours. (Until here, and if adopt() throws, it is the caller's.)
+  // A native free is called by the addon's finalizer (it follows the bytes, and runs at worker teardown too); a JS
+  // free by the FinalizationRegistry. Both are watched by the registry for the bookkeeping (counters, leaks()).
+  return makeView(adopt(allocation, site), as, site) as OwnedView<K>;
 }
 
 /**
@@ -274,15 +267,7 @@ export function dispose(view: object): boolean {
   if (record === undefined) {
     throw invalidArgType(`dispose(): argument 1 must be a view owned by @ffi-kit/memory. Received ${describeReceived(view)}`);
   }
-  if (record.state === State.Copied) {
-    // Copying mode: the native memory went at adoption; dispose drops the copy.
-    record.state = State.Disposed;
-    const buffer = bufferOf(view);
-    if (buffer !== undefined) native.detach(buffer);
-    return true;
-  }
-  if (record.state !== State.Live) return false;
-  return release(record, State.Disposed, bufferOf(view));
+  return release(record, "disposed", bufferOf(view));
 }
 
 /**
@@ -306,7 +291,7 @@ export function isFreed(view: object): boolean {
   if (record === undefined) {
     throw invalidArgType(`isFreed(): argument 1 must be a view owned by @ffi-kit/memory. Received ${describeReceived(view)}`);
   }
-  return record.state !== State.Live;
+  return record.state !== "live";
 }
 
 /** The record of a live owned view, or the error to throw. */
@@ -315,7 +300,7 @@ export function liveAllocation(view: unknown, site: string): Allocation {
   if (record === undefined) {
     throw invalidArgType(`${site}: argument 1 must be a view owned by @ffi-kit/memory. Received ${describeReceived(view)}`);
   }
-  if (record.state !== State.Live) {
+  if (record.state !== "live") {
     throw new FFIError(
       "ERR_FFI_USE_AFTER_FREE",
       `${site}: the memory of this view (${record.byteLength} bytes at 0x${record.address.toString(16)}) was already freed`,
@@ -333,8 +318,8 @@ export function liveAllocation(view: unknown, site: string): Allocation {
  */
 export function addressOf(view: object, byteOffset = 0): number {
   const record = liveAllocation(view, "addressOf()");
-  const base = ArrayBuffer.isView(view) ? view.byteOffset : 0;
-  const limit = ArrayBuffer.isView(view) ? view.byteLength : record.byteLength;
+  // Through the built-in getters: a forged `byteOffset`/`byteLength` property cannot move the address.
+  const { byteOffset: base, byteLength: limit } = geometryOf(view)!;
   if (typeof byteOffset !== "number" || !Number.isInteger(byteOffset)) {
     throw invalidArgType(`addressOf(): argument 2 (byteOffset) must be an integer. Received ${describeReceived(byteOffset)}`);
   }

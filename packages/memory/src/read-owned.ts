@@ -3,6 +3,7 @@
  * view's own indexing already returns `undefined` then, since the buffer is detached).
  */
 import { describeReceived, invalidArgType, outOfRange } from "@ffi-kit/core/internal";
+import { geometryOf } from "./allocation.js";
 import { liveAllocation } from "./owned.js";
 
 const views = new WeakMap<object, DataView>();
@@ -11,9 +12,9 @@ function dataView(view: object, offset: unknown, size: number, site: string): { 
   liveAllocation(view, site);
   let dv = views.get(view);
   if (dv === undefined) {
-    dv = ArrayBuffer.isView(view)
-      ? new DataView(view.buffer, view.byteOffset, view.byteLength)
-      : new DataView(view as ArrayBuffer);
+    // Through the built-in getters: forged `buffer`/`byteOffset`/`byteLength` properties are never read.
+    const { buffer, byteOffset, byteLength } = geometryOf(view)!;
+    dv = new DataView(buffer, byteOffset, byteLength);
     views.set(view, dv);
   }
   const at = offset === undefined ? 0 : offset;

@@ -5,6 +5,8 @@ import { describeReceived, invalidArgType } from "@ffi-kit/core/internal";
 import { allocationOf } from "./allocation.js";
 import { dispose, own, type FreeFunction, type OwnOptions, type OwnedView, type ViewKind } from "./owned.js";
 
+const { apply } = Reflect;
+
 /**
  * A set of owned views freed together, newest first, by `dispose()` / `using`.
  *
@@ -93,7 +95,7 @@ function disposeQuietly(scope: MemoryScope): void {
 
 /**
  * Runs `fn` with a fresh {@link MemoryScope} and frees what it adopted when `fn` returns, throws, or (if it
- * returns a promise) settles.
+ * returns a promise or another thenable) settles.
  *
  * @example
  * const sum = withScope((scope) => {
@@ -113,17 +115,30 @@ export function withScope<T>(fn: (scope: MemoryScope) => T): T {
     disposeQuietly(scope);
     throw error;
   }
-  if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
-    return (result as unknown as PromiseLike<unknown>).then(
-      (value) => {
-        scope.dispose();
-        return value;
-      },
-      (error: unknown) => {
-        disposeQuietly(scope);
-        throw error;
-      },
-    ) as T;
+  if (result !== null && (typeof result === "object" || typeof result === "function")) {
+    // A thenable: `then` is read once, and called once; whatever it does (throw, never call back, change on a
+    // second read), the scope ends when the promise made from it settles, or now if reading `then` throws.
+    let then: unknown;
+    try {
+      then = (result as { then?: unknown }).then;
+    } catch (error) {
+      disposeQuietly(scope);
+      throw error;
+    }
+    if (typeof then === "function") {
+      return new Promise((resolve, reject) => {
+        apply(then as (...args: unknown[]) => unknown, result, [resolve, reject]);
+      }).then(
+        (value) => {
+          scope.dispose();
+          return value;
+        },
+        (error: unknown) => {
+          disposeQuietly(scope);
+          throw error;
+        },
+      ) as T;
+    }
   }
   scope.dispose();
   return result;
