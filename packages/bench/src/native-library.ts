@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadNativeAddon } from "@ffi-kit/core/internal";
+import { FFIError } from "@ffi-kit/core";
 
 /** The package folder (this file lives in dist/ or src/). */
 export const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -38,16 +39,13 @@ export interface FloorAddon {
 /** Throws one clear error (with the cause) when the suite's native parts are not built. */
 export function requireBuilt(): void {
   if (!existsSync(benchLibraryPath)) {
-    throw Object.assign(
-      new Error(
-        `@ffi-kit/bench: the suite's C library (${libraryName}) was not found for ${process.platform}-${process.arch}. Tried:\n` +
+    throw new FFIError(
+      "ERR_FFI_BENCH_NOT_BUILT",
+      `@ffi-kit/bench: the suite's C library (${libraryName}) was not found for ${process.platform}-${process.arch}. Tried:\n` +
           benchLibraryCandidates.map((p) => `  - ${p}: not found`).join("\n") +
           `\nThe package ships it prebuilt for linux-x64; elsewhere its install step compiles test/fixtures/bench.c with \`cc\`: ` +
           "install a C compiler, then run `npm rebuild @ffi-kit/bench` (with pnpm: `pnpm approve-builds`, then `pnpm rebuild @ffi-kit/bench`).",
-      ),
-      {
-      code: "ERR_FFI_BENCH_NOT_BUILT",
-    });
+    );
   }
 }
 

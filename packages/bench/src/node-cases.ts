@@ -3,7 +3,7 @@
  * reference (raw koffi, or the koffi primitive a core helper stands for) say what each layer costs.
  */
 import { CFunction, CString, JSCallback, dlopen, linkSymbols, ptr, read, toArrayBuffer } from "@ffi-kit/core";
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 import { isolatedPath, type GroupSpec } from "./measure.js";
 import { benchLibraryPath, loadFloorAddon, requireBuilt } from "./native-library.js";
 import { benchSymbols } from "./symbols.js";

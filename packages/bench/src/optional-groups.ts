@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { dlopen, toArrayBuffer } from "@ffi-kit/core";
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 import type { GroupSpec, PathSpec } from "./measure.js";
 import { benchLibraryPath, packageDir } from "./native-library.js";
 import { namedProto, sink } from "./node-cases.js";

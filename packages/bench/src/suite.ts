@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem, arch, platform } from "node:os";
 import Benchmark from "benchmark";
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 import { measureDeferredGroup, measureGroup, type Clock, type GroupSpec, type MeasureOptions } from "./measure.js";
 import { summariseGroup } from "./summarise.js";
 import { nodeCases } from "./node-cases.js";

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { join } from "node:path";
 import ts from "typescript";
 import { dlopen } from "@ffi-kit/core";
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 import { bind, fn, t } from "@ffi-kit/bindgen";
 
 const arg = (name, dflt) => {

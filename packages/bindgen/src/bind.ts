@@ -1,7 +1,7 @@
 /**
  * `bind()`: validated JavaScript functions over the C symbols of a library, compiled once from their schemas.
  */
-import { describeReceived, invalidArgType } from "@ffi-kit/core/internal";
+import { compileUnit, describeReceived, invalidArgType, mergeBindings } from "@ffi-kit/core/internal";
 import { isFunctionSchema, type FunctionSchema } from "./fn.js";
 import { Emitter } from "./emit.js";
 import { runtimeStructs } from "./c-types.js";
@@ -59,12 +59,12 @@ export function bind<const S extends Record<string, FunctionSchema>>(library: st
   try {
     const natives = emitter.natives.map((n) => opened.declare(n.symbol, n.ret.value, n.args.map((a) => a.value)));
     const consts = emitter.constants;
-    fns = new Function("R", "G", ...consts.map((c) => c.id), ...emitter.natives.map((n) => n.id), source)(
-      runtime,
-      opened.G,
-      ...consts.map((c) => c.value),
-      ...natives,
+    const bindings = mergeBindings(
+      { R: runtime, G: opened.G },
+      Object.fromEntries(consts.map((c) => [c.id, c.value])),
+      Object.fromEntries(emitter.natives.map((n, i) => [n.id, natives[i]])),
     );
+    fns = compileUnit<Array<(...args: unknown[]) => unknown>>({ library: opened.path, symbol: "bind", kind: "script", text: source, bindings });
   } catch (e) {
     opened.close();
     throw e;

@@ -2,7 +2,7 @@
  * The C side of each schema type: the koffi type it crosses the boundary as, both as a value (for `bind()`) and
  * as source code (for generated modules). Structs are created once per dictionary (koffi never frees types).
  */
-import { koffi, type KoffiType } from "@ffi-kit/core/internal";
+import { pointerType as corePointerType, structType as coreStructType, unionType as coreUnionType, type NativeAggregate as KoffiType } from "@ffi-kit/core/internal";
 import type { DictionarySpec, FieldSpec, OneOfSpec, TypeSpec } from "./spec.js";
 import { schemaError } from "./spec.js";
 
@@ -33,15 +33,15 @@ export type Direction = "arg" | "ret";
 
 /** A koffi struct type (generated modules build theirs with this, through the runtime). */
 export function structType(members: Record<string, string | KoffiType>): KoffiType {
-  return koffi.struct(members as Record<string, KoffiType>);
+  return coreStructType(members);
 }
 /** A koffi union type. */
 export function unionType(members: Record<string, string | KoffiType>): KoffiType {
-  return koffi.union(members as Record<string, KoffiType>);
+  return coreUnionType(members);
 }
 /** A koffi pointer type. */
 export function pointerType(to: KoffiType): KoffiType {
-  return koffi.pointer(to);
+  return corePointerType(to);
 }
 
 /** Names the constants that hold struct types in generated code; `bind()` uses one shared cache. */

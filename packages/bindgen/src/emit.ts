@@ -4,6 +4,7 @@
  * `new Function`; the CLI prints the same code into a module. Nothing is interpreted per call.
  */
 import type { FunctionSchema, SignatureSpec } from "./fn.js";
+import { compileUnit, mergeBindings } from "@ffi-kit/core/internal";
 import * as runtime from "./runtime.js";
 import { argumentType, fieldKey, pointeeType, returnType, type CType, type StructNamer } from "./c-types.js";
 import { checkSymbol } from "./fn.js";
@@ -225,10 +226,11 @@ export class Emitter {
     // Convert the default once, now, with the same code a call would run: a bad default fails at bind time.
     const probe = new Emitter(false, this.ts ? "module" : this.namer);
     const expr = probe.convert(spec, "v", { text: q(`default value`), name: q("default") });
-    const body = `"use strict";\n${probe.helpers.join("\n")}\nreturn (v) => ${expr};`;
+    const body = `${probe.helpers.join("\n")}\nreturn (v) => ${expr};`;
     let converted: unknown;
     try {
-      converted = new Function("R", ...probe.constants.map((c) => c.id), body)(runtime, ...probe.constants.map((c) => c.value))(value);
+      const bindings = mergeBindings({ R: runtime }, Object.fromEntries(probe.constants.map((c) => [c.id, c.value])));
+      converted = compileUnit<(v: unknown) => unknown>({ library: "@ffi-kit/bindgen", symbol: "default", kind: "script", text: body, bindings })(value);
     } catch (e) {
       throw schemaError(`invalid .default() value for ${describeSpec(spec)}: ${(e as Error).message}`);
     }

@@ -4,7 +4,7 @@
  * `ERR_FFI_INVALID_POINTER`) before anything is read, so a bad pointer from C is an error, not a crash.
  */
 import { FFIError } from "@ffi-kit/core";
-import { checkedAddress, decodeUtf8, koffi, strlen, type KoffiType } from "@ffi-kit/core/internal";
+import { checkedAddress, decodeStruct, readCString as readChecked, type NativeAggregate as KoffiType } from "@ffi-kit/core/internal";
 
 const TWO_53 = 2n ** 53n;
 
@@ -21,21 +21,19 @@ export function returnedAddress(p: unknown, site: string): number | null {
 /** Reads a returned NUL-terminated UTF-8 C string (`const char *`); NULL becomes `null`. */
 export function readCString(p: unknown, site: string): string | null {
   const address = returnedAddress(p, site);
-  return address === null ? null : decodeUtf8(address);
+  return address === null ? null : readChecked(address, site);
 }
 
 /** Reads a returned NUL-terminated Latin-1 C string (ByteString); NULL becomes `null`. */
 export function readByteString(p: unknown, site: string): string | null {
   const address = returnedAddress(p, site);
   if (address === null) return null;
-  const length = strlen(address);
-  return length === 0 ? "" : Buffer.from(koffi.view(address, length)).toString("latin1");
+  return readChecked(address, site, "latin1");
 }
 
 /** Reads the struct a returned `T *` points to (members as koffi decodes them); NULL becomes `null`. */
 export function readStruct(p: unknown, type: KoffiType, site: string): Record<string, unknown> | null {
   const address = returnedAddress(p, site);
   if (address === null) return null;
-  checkedAddress(address, koffi.sizeof(type) - 1, site);
-  return koffi.decode(address, type) as Record<string, unknown>;
+  return decodeStruct(address, type, site); // checks the struct's last byte too
 }

@@ -2,7 +2,7 @@
 // (koffi queues each call to the JS thread and blocks the caller until it ran). Prints one JSON line.
 // No top-level await here on purpose: koffi 3.3.4 aborts (uv_mutex_lock in napi_call_threadsafe_function) when
 // foreign threads call a registered callback while the main ES module is still suspended in a top-level await.
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 
 const [library, threadsArg, perThreadArg] = process.argv.slice(2);
 const T = Number(threadsArg);

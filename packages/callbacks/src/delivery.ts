@@ -4,7 +4,7 @@
  * Arguments are read from typed arrays over the batch buffer; 64-bit values become bigints here, on the JS thread.
  */
 import { CString, FFIError, FFIType, ptr } from "@ffi-kit/core";
-import { planArgument, type SlowConverter } from "@ffi-kit/core/internal";
+import { compileUnit, generatedGlobals, mergeBindings, planArgument, type Bindings } from "@ffi-kit/core/internal";
 
 /** What the generated code needs from its owner. */
 export interface DeliveryHooks {
@@ -67,40 +67,59 @@ function readExpression(type: number, j: number): string {
   }
 }
 
-/** JS statements writing the converted return value `r` into the result word of the record at `o`. */
-function writeStatements(type: number): string {
+/** Where the slow converter of a return value is bound in the delivery code. */
+const SLOW = "SLOW";
+
+/**
+ * JS statements writing the converted return value `r` into the result word of the record at `o`, with the
+ * bindings they name (the return value's conversion is core's plan, which brings its own).
+ */
+function writeStatements(type: number): { text: string; bindings: Bindings } {
+  const site = "threadsafe callback return value";
   switch (type) {
     case FFIType.void:
-      return "";
+      return { text: "", bindings: {} };
     case FFIType.f32:
-    case FFIType.f64:
-      return `F64[o] = ${planArgument(type, "").fast("r", "SLOW")};`;
+    case FFIType.f64: {
+      const plan = planArgument(type, site, "r", SLOW);
+      return { text: `F64[o] = ${plan.expression};`, bindings: plan.bindings };
+    }
     case FFIType.bool:
-      return `I32[o2] = r ? 1 : 0;`;
+      return { text: `I32[o2] = r ? 1 : 0;`, bindings: {} };
     case FFIType.i64:
     case FFIType.u64:
     case FFIType.i64_fast:
-    case FFIType.u64_fast:
-      return `c = ${planArgument(type, "").fast("r", "SLOW")}; BI64[o] = typeof c === "bigint" ? c : BigInt(c);`;
+    case FFIType.u64_fast: {
+      const plan = planArgument(type, site, "r", SLOW);
+      return {
+        text: `c = ${plan.expression}; BI64[o] = typeof c === "bigint" ? c : $BigInt(c);`,
+        bindings: mergeBindings(plan.bindings, { $BigInt: generatedGlobals.$BigInt }),
+      };
+    }
     case FFIType.ptr:
     case FFIType.cstring:
-    case FFIType.function:
-      return `BI64[o] = TOADDR(SLOW(r));`;
-    default:
-      return `I32[o2] = ${planArgument(type, "").fast("r", "SLOW")};`;
+    case FFIType.function: {
+      const plan = planArgument(type, site, "r", SLOW);
+      return { text: `BI64[o] = TOADDR(${SLOW}(r));`, bindings: mergeBindings({ [SLOW]: plan.bindings[SLOW], TOADDR: toAddress }) };
+    }
+    default: {
+      const plan = planArgument(type, site, "r", SLOW);
+      return { text: `I32[o2] = ${plan.expression};`, bindings: plan.bindings };
+    }
   }
 }
 
 const { isView } = ArrayBuffer;
+const SafeBigInt = BigInt;
 
 /** A converted pointer return value (number, bigint, null, view...) as the 64-bit word C receives. */
 function toAddress(c: unknown): bigint {
   if (c === null || c === undefined) return 0n;
   if (typeof c === "bigint") return c;
-  if (typeof c === "number") return BigInt(c);
-  if (isView(c)) return c.byteLength === 0 ? 0n : BigInt(ptr(c as DataView));
+  if (typeof c === "number") return SafeBigInt(c);
+  if (isView(c)) return c.byteLength === 0 ? 0n : SafeBigInt(ptr(c as DataView));
   if (c instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && c instanceof SharedArrayBuffer)) {
-    return c.byteLength === 0 ? 0n : BigInt(ptr(c));
+    return c.byteLength === 0 ? 0n : SafeBigInt(ptr(c));
   }
   throw new FFIError(
     "ERR_FFI_UNSUPPORTED_TYPE",
@@ -108,20 +127,15 @@ function toAddress(c: unknown): bigint {
   );
 }
 
-/**
- * The JS source of the delivery pump for a signature, for debugging (like core's `viewSource`).
- *
- * @example
- * console.log(deliverySource([FFIType.i32, FFIType.i32], FFIType.void));
- */
-export function deliverySource(args: readonly number[], returns: number): string {
+/** The delivery code of a signature: its text and the bindings it names besides the per-callback ones. */
+function deliveryCode(args: readonly number[], returns: number): { text: string; bindings: Bindings } {
   const isVoid = returns === FFIType.void;
+  const write = writeStatements(returns);
   const call = `FN(${args.map((t, j) => readExpression(t, j)).join(", ")})`;
   const invoke = isVoid
     ? `try { ${call}; } catch (e) { COUNTS.errors++; ERR(e); }`
-    : `try { const r = ${call}; ${writeStatements(returns)} } catch (e) { COUNTS.errors++; BI64[o] = 0n; ERR(e); }\n        REPLY(HANDLE, k);`;
-  return `"use strict";
-let HANDLE, I32, U32, F64, BI64, BU64, STRIDE = 1;
+    : `try { const r = ${call}; ${write.text} } catch (e) { COUNTS.errors++; BI64[o] = 0n; ERR(e); }\n        REPLY(HANDLE, k);`;
+  const text = `let HANDLE, I32, U32, F64, BI64, BU64, STRIDE = 1;
 let i = 0, n = 0, h = 0, v = 0, c, scheduled = false, done = false, idle = false;
 function pump() {
   scheduled = false;
@@ -148,6 +162,18 @@ function bind(handle, batch, stride) {
   BI64 = new BigInt64Array(batch); BU64 = new BigUint64Array(batch);
 }
 return { pump, skipRest, bind };`;
+  return { text, bindings: mergeBindings(write.bindings, { CString }) };
+}
+
+/**
+ * The JS source of the delivery pump for a signature, for debugging (like core's `viewSource`): exactly the text
+ * core's code generator compiles for it.
+ *
+ * @example
+ * console.log(deliverySource([FFIType.i32, FFIType.i32], FFIType.void));
+ */
+export function deliverySource(args: readonly number[], returns: number): string {
+  return deliveryCode(args, returns).text;
 }
 
 /** Compiles the delivery functions of one callback. Per-signature work happens here, once. */
@@ -159,10 +185,15 @@ export function compileDelivery(
   drain: (handle: unknown, maySleep: boolean) => number,
   reply: (handle: unknown, index: number) => void,
 ): Delivery {
-  const slow: SlowConverter =
-    returns === FFIType.void ? (x) => x : (planArgument(returns, "threadsafe callback return value").slow ?? ((x) => x));
-  return new Function(
-    "FN", "ERR", "AGAIN", "FINISHED", "COUNTS", "DRAIN", "REPLY", "CString", "SLOW", "TOADDR",
-    deliverySource(args, returns),
-  )(fn, hooks.error, hooks.again, hooks.finished, hooks.counts, drain, reply, CString, slow, toAddress) as Delivery;
+  const code = deliveryCode(args, returns);
+  const bindings = mergeBindings(code.bindings, {
+    FN: fn,
+    ERR: hooks.error,
+    AGAIN: hooks.again,
+    FINISHED: hooks.finished,
+    COUNTS: hooks.counts,
+    DRAIN: drain,
+    REPLY: reply,
+  });
+  return compileUnit<Delivery>({ library: "@ffi-kit/callbacks", symbol: "delivery", kind: "script", text: code.text, bindings });
 }

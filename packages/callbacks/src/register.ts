@@ -4,7 +4,7 @@
  * does not keep the process alive (`ref: false`), like core's own threadsafe JSCallback and Bun's: a JSCallback has
  * no `ref()`, and a process must not hang on a callback nobody closed.
  */
-import { registerExtension } from "@ffi-kit/core";
+import { registerExtension } from "@ffi-kit/core/extension";
 import { native } from "./native-addon.js";
 import { ThreadsafeCallback, fitsTrampoline } from "./threadsafe-callback.js";
 

@@ -5,10 +5,10 @@ import {
   invalidArgValue,
   outOfRange,
   planArgument,
-  registerAddressCarrier,
   resolveSignature,
   zeroValue,
 } from "@ffi-kit/core/internal";
+import { registerExtension } from "@ffi-kit/core/extension";
 import { compileDelivery, type Delivery } from "./delivery.js";
 import { native, type NativeHandle } from "./native-addon.js";
 
@@ -181,7 +181,9 @@ export class ThreadsafeCallback {
     const pumpEntry = new JSCallback(delivery.pump, { args: [], returns: "void" });
     let syncEntry: JSCallback | undefined;
     if (sig.returns !== FFIType.void) {
-      const check = planArgument(sig.returns, "threadsafe callback return value").slow ?? ((x: unknown) => x);
+      const check =
+        (planArgument(sig.returns, "threadsafe callback return value", "r", "S").bindings.S as ((x: unknown) => unknown) | undefined) ??
+        ((x: unknown) => x);
       const zero = zeroValue(sig.returns);
       const counts = this.#counts;
       syncEntry = new JSCallback(
@@ -322,11 +324,16 @@ export function fitsTrampoline(args: readonly number[]): boolean {
   return stack <= stackSlots;
 }
 
-registerAddressCarrier(
-  (v) => v instanceof ThreadsafeCallback,
-  (v) => {
-    const cb = v as ThreadsafeCallback;
-    if (cb.ptr === null) throw new FFIError("ERR_FFI_CALLBACK_CLOSED", "This ThreadsafeCallback is closed: it cannot be passed to native code");
-    return cb.ptr;
-  },
-);
+registerExtension({
+  name: "@ffi-kit/callbacks",
+  addressCarriers: [
+    {
+      is: (v) => v instanceof ThreadsafeCallback,
+      addressOf(v) {
+        const cb = v as ThreadsafeCallback;
+        if (cb.ptr === null) throw new FFIError("ERR_FFI_CALLBACK_CLOSED", "This ThreadsafeCallback is closed: it cannot be passed to native code");
+        return cb.ptr;
+      },
+    },
+  ],
+});

@@ -61,6 +61,21 @@ describe("non-void callbacks", () => {
     }
   });
 
+  it("an i64 return given as a JS number reaches C from a foreign thread (the conversion brings every name it uses)", async () => {
+    const errors: unknown[] = [];
+    const values = [7, -3, 2 ** 40 + 1, 1.5];
+    let k = 0;
+    const cb = new ThreadsafeCallback(() => values[k++], { args: ["i64", "i32"], returns: "i64", onError: (e) => errors.push(e) });
+    try {
+      const got: number[] = [];
+      for (let j = 0; j < values.length; j++) got.push(await fromForeignThread(cb, 3));
+      expect(errors).toEqual([]);
+      expect(got).toEqual([7, -3, 2 ** 40 + 1, 1]);
+    } finally {
+      await cb.close();
+    }
+  });
+
   it("convert odd return values the way JSCallback does (wrapping, bigint, booleans)", async () => {
     const values: unknown[] = [2 ** 32 + 5, 7n, true, null, undefined, 1.7, -1];
     let k = 0;

@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { writeFileSync } from "node:fs";
 import { dlopen, JSCallback, ptr, read } from "@ffi-kit/core";
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,8 +1,8 @@
 import { koffi, strlen } from "./koffi-engine.js";
 import { checkedAddress, checkedLength } from "./pointer.js";
 import { describeReceived, invalidArgType } from "./errors.js";
-import { requireDeallocatorProvider } from "./extension.js";
-import type { Pointer } from "./types.js";
+import { requireDeallocatorProvider } from "./extension-registry.js";
+import type { Pointer } from "./pointer-types.js";
 
 /** `byteLength` as given, or up to the first NUL without one (an empty string gives 0). */
 function rangeLength(byteLength: unknown, address: number, site: string): number {

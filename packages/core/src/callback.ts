@@ -1,14 +1,17 @@
 import { koffi, pointerTo, prototype } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { callbackActivity } from "./callback-activity.js";
 import { FFIType } from "./ffi-type.js";
-import { koffiTypesForCallback, resolveSignature, type Signature } from "./declaration.js";
-import { callbackArgumentExpression, generatedCodeBuiltins, planArgument, registerAddressCarrier, zeroValue, type SlowConverter } from "./conversion.js";
-import { CString } from "./cstring.js";
-import { threadsafeCallbackFactory } from "./extension.js";
+import { resolveSignature, type Signature } from "./signature.js";
+import { koffiTypesForCallback } from "./koffi-types.js";
+import { zeroValue } from "./converters.js";
+import { planArgument, planCallbackArgument } from "./conversion-codegen.js";
+import { compileUnit, mergeBindings, type Unit } from "./codegen.js";
+import { registerExtension, threadsafeCallbackFactory } from "./extension-registry.js";
 import { armExitGuard } from "./exit-guard.js";
 import type { FFITypeOrString } from "./ffi-type.js";
-import type { JSCallbackOptions, Pointer } from "./types.js";
+import type { JSCallbackFunction, JSCallbackOptions } from "./signature-types.js";
+import type { Pointer } from "./pointer-types.js";
 
 export { callbackActivity } from "./callback-activity.js";
 
@@ -37,9 +40,14 @@ const closedTrampolines: Trampoline[] = [];
 
 function dispatcherFor(arity: number): (t: Trampoline) => (...args: unknown[]) => unknown {
   const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(", ");
-  return new Function("T", `"use strict";\nreturn function dispatch(${params}) { return T.target(${params}); };`) as (
-    t: Trampoline,
-  ) => (...args: unknown[]) => unknown;
+  return (t) =>
+    compileUnit({
+      library: "JSCallback",
+      symbol: `dispatch${arity}`,
+      kind: "function",
+      text: `function dispatch(${params}) {\n  return T.target(${params});\n}`,
+      bindings: { T: t },
+    });
 }
 const dispatchers = new Map<number, (t: Trampoline) => (...args: unknown[]) => unknown>();
 
@@ -88,17 +96,25 @@ function releaseTrampoline(t: Trampoline, zero: unknown): void {
   closedTrampolines.push(t);
 }
 
-/** The JS source of the function koffi calls: converts C values for JS, calls the user's function, converts back. */
-export function invokerSource(sig: Signature): string {
+/**
+ * The unit of the function koffi calls for a callback: converts C values for JS, calls the user's function `FN`,
+ * converts its result back. `fn` may be `null` when only the text is wanted.
+ */
+export function invokerUnit(sig: Signature, fn: unknown): Unit {
   const params = Array.from({ length: sig.args.length }, (_, i) => `a${i}`);
-  const converted = sig.args.map((t, i) => callbackArgumentExpression(t, `a${i}`, "CString"));
-  const call = `FN(${converted.join(", ")})`;
-  const result =
-    sig.returns === FFIType.void
-      ? `    ${call};\n`
-      : `    const r = ${call};\n    return ${planArgument(returnPlanType(sig.returns), "").fast("r", "S")};\n`;
+  const args = sig.args.map((t, i) => planCallbackArgument(t, `a${i}`));
+  const ret = sig.returns === FFIType.void ? null : planArgument(returnPlanType(sig.returns), "JSCallback return value", "r", "S");
+  const call = `FN(${args.map((a) => a.expression).join(", ")})`;
+  const result = ret === null ? `    ${call};\n` : `    const r = ${call};\n    return ${ret.expression};\n`;
   // An exception never reaches koffi (it would give C an uninitialised result): C gets Z, the zero value.
-  return `function invoke(${params.join(", ")}) {\n  D.depth++;\n  try {\n${result}  } catch (e) {\n    D.fail(e);\n    return Z;\n  } finally {\n    D.depth--;\n  }\n}`;
+  const text = `function invoke(${params.join(", ")}) {\n  D.depth++;\n  try {\n${result}  } catch (e) {\n    D.fail(e);\n    return Z;\n  } finally {\n    D.depth--;\n  }\n}`;
+  const bindings = mergeBindings({ FN: fn, D: callbackActivity, Z: zeroValue(sig.returns) }, ...args.map((a) => a.bindings), ret?.bindings ?? {});
+  return { library: "JSCallback", symbol: "invoke", kind: "function", text, bindings };
+}
+
+/** The JS source of the function koffi calls for a callback of this signature (what `viewSource(decl, true)` shows). */
+export function invokerSource(sig: Signature): string {
+  return invokerUnit(sig, null).text;
 }
 
 /**
@@ -110,18 +126,7 @@ function returnPlanType(type: number): number {
 }
 
 function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (...args: unknown[]) => unknown {
-  const slow: SlowConverter =
-    sig.returns === FFIType.void
-      ? (v) => v
-      : (planArgument(returnPlanType(sig.returns), "JSCallback return value").slow ?? ((v) => v));
-  return new Function("FN", "D", "CString", "S", "Z", ...Object.keys(generatedCodeBuiltins), `"use strict";\nreturn ${invokerSource(sig)};`)(
-    fn,
-    callbackActivity,
-    CString,
-    slow,
-    zeroValue(sig.returns),
-    ...Object.values(generatedCodeBuiltins),
-  );
+  return compileUnit(invokerUnit(sig, fn));
 }
 
 /**
@@ -132,26 +137,42 @@ function compileInvoker(fn: (...args: unknown[]) => unknown, sig: Signature): (.
  * lib.symbols.qsort_ints(data, n, cb);   // or cb.ptr, slightly faster
  * cb.close();
  */
-export class JSCallback {
+export class JSCallback<
+  const A extends readonly FFITypeOrString[] = readonly FFITypeOrString[],
+  const R extends FFITypeOrString = FFITypeOrString,
+> {
   /** The C function pointer; `null` once closed. */
-  ptr: Pointer | null;
+  readonly ptr: Pointer | null;
   /** Whether native threads other than the JS thread may call it. */
   readonly threadsafe: boolean;
   #trampoline: Trampoline | undefined;
   #handle: { close(): void } | undefined;
   #zero: unknown;
 
-  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<readonly FFITypeOrString[], FFITypeOrString>) {
-    if (typeof callback !== "function") {
-      throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
+  /**
+   * @param callback called with the C arguments converted for JS (unannotated parameters get the declared
+   * types); its result is converted to the return type
+   * @param options `{ args, returns, threadsafe }`, as `bun:ffi` takes them
+   */
+  constructor(callback: JSCallbackFunction<A, R>, options: JSCallbackOptions<A, R>);
+  /** Parameters annotated more loosely than declared (`(a: number) => ...` for a `"ptr"`, as bun:ffi's examples do). */
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<A, R>);
+  constructor(callback: (...args: any[]) => unknown, options: JSCallbackOptions<A, R>) {
+    let sig: Signature;
+    try {
+      if (typeof callback !== "function") {
+        throw invalidArgType(`Expected callback function. Received ${describeReceived(callback)}`);
+      }
+      if (options === null || typeof options !== "object") {
+        // Bun's wordings ("Expected object", "Expected an object"), which its users and tests match on.
+        throw invalidArgType(
+          `new JSCallback(): Expected object as argument 2 (options). Expected an object like { args: [...], returns: "void" }. Received ${describeReceived(options)}`,
+        );
+      }
+      sig = resolveSignature(options, "new JSCallback()", true);
+    } catch (e) {
+      throw startStackAt(e, JSCallback);
     }
-    if (options === null || typeof options !== "object") {
-      // Bun's wordings ("Expected object", "Expected an object"), which its users and tests match on.
-      throw invalidArgType(
-        `new JSCallback(): Expected object as argument 2 (options). Expected an object like { args: [...], returns: "void" }. Received ${describeReceived(options)}`,
-      );
-    }
-    const sig = resolveSignature(options, "new JSCallback()", true);
     this.threadsafe = options.threadsafe === true;
     this.#zero = zeroValue(sig.returns);
     const factory = this.threadsafe ? threadsafeCallbackFactory() : undefined;
@@ -170,7 +191,7 @@ export class JSCallback {
   /** Stops the callback: `ptr` becomes `null`; native calls through the old pointer return the zero value. Idempotent. */
   close(): void {
     if (this.ptr === null) return;
-    this.ptr = null;
+    (this as { ptr: Pointer | null }).ptr = null;
     if (this.#trampoline !== undefined) {
       releaseTrampoline(this.#trampoline, this.#zero);
       this.#trampoline = undefined;
@@ -187,14 +208,19 @@ export class JSCallback {
   }
 }
 
-registerAddressCarrier(
-  (v) => v instanceof JSCallback,
-  (v) => {
-    const cb = v as JSCallback;
-    if (cb.ptr === null) throw new FFIError("ERR_FFI_CALLBACK_CLOSED", "This JSCallback is closed: it cannot be passed to native code");
-    return cb.ptr;
-  },
-);
+registerExtension({
+  name: "@ffi-kit/core",
+  addressCarriers: [
+    {
+      is: (v) => v instanceof JSCallback,
+      addressOf(v) {
+        const cb = v as JSCallback;
+        if (cb.ptr === null) throw new FFIError("ERR_FFI_CALLBACK_CLOSED", "This JSCallback is closed: it cannot be passed to native code");
+        return cb.ptr;
+      },
+    },
+  ],
+});
 
 /** Open koffi trampolines, for diagnostics and tests. */
 export function callbackStats(): { registered: number; closedKept: number } {

@@ -1,10 +1,14 @@
 import { koffi, prototype } from "./koffi-engine.js";
-import { FFIError, describeReceived, invalidArgType, invalidPointer } from "./errors.js";
-import { compileCall, koffiTypesForCall, resolveSignature, type Guard } from "./declaration.js";
+import { FFIError, describeReceived, invalidArgType, invalidPointer, startStackAt } from "./errors.js";
+import { resolveSignature } from "./signature.js";
+import { koffiTypesForCall } from "./koffi-types.js";
+import { compileCall } from "./call-wrapper.js";
+import { createGuard, type Guard } from "./library-handle.js";
 import { isUserAddress, USER_ADDRESS_LIMIT_BIGINT } from "./address-space.js";
+import type { Pointer } from "./pointer-types.js";
+import type { ConvertFn, ConvertFns, FFIFunction } from "./signature-types.js";
 
 const MIN_VALID_ADDRESS_BIGINT = 4096n;
-import type { ConvertFn, ConvertFns, FFIFunction, Pointer } from "./types.js";
 
 /** A declaration with the function's address, as `CFunction` and `linkSymbols` take it. */
 export type FFIFunctionWithPtr = FFIFunction & { readonly ptr: Pointer | number | bigint };
@@ -31,7 +35,7 @@ function functionAddress(declaration: unknown, name: string, site: string): numb
   return ptr;
 }
 
-function bind(name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
+function bind(library: string, name: string, declaration: unknown, guard: Guard, site: string): (...args: unknown[]) => unknown {
   if (declaration === null || typeof declaration !== "object") {
     throw invalidArgType(`${site}: Expected an object as the declaration of "${name}", like { ptr, args: [...], returns: "i32" }. Received ${describeReceived(declaration)}`);
   }
@@ -39,7 +43,7 @@ function bind(name: string, declaration: unknown, guard: Guard, site: string): (
   const sig = resolveSignature(declaration, `${site}: symbol "${name}"`);
   const { ret, args } = koffiTypesForCall(sig);
   const raw = koffi.decode(address, prototype(ret, args)) as (...args: unknown[]) => unknown;
-  const compiled = compileCall(name, sig, raw, guard);
+  const compiled = compileCall(library, name, sig, raw, guard);
   Object.defineProperties(compiled.fn, {
     ptr: { value: typeof address === "bigint" ? Number(address) : address, enumerable: true },
     native: { value: compiled.native },
@@ -49,12 +53,7 @@ function bind(name: string, declaration: unknown, guard: Guard, site: string): (
 }
 
 function closedGuard(message: () => string): Guard {
-  return {
-    closed: false,
-    fail(): never {
-      throw new FFIError("ERR_FFI_FUNCTION_CLOSED", message());
-    },
-  };
+  return createGuard("ERR_FFI_FUNCTION_CLOSED", message);
 }
 
 interface CFunctionConstructor {
@@ -72,7 +71,12 @@ interface CFunctionConstructor {
 export const CFunction = function CFunction(this: unknown, declaration: FFIFunctionWithPtr) {
   if (new.target === undefined) throw invalidArgType("Class constructor CFunction cannot be invoked without 'new'");
   const guard = closedGuard(() => "Cannot call this CFunction: it was closed");
-  const fn = bind("CFunction", declaration, guard, "new CFunction()");
+  let fn: (...args: unknown[]) => unknown;
+  try {
+    fn = bind("CFunction", "CFunction", declaration, guard, "new CFunction()");
+  } catch (e) {
+    throw startStackAt(e, CFunction);
+  }
   Object.defineProperty(fn, "close", {
     value: function close(): void {
       guard.closed = true;
@@ -91,6 +95,16 @@ export const CFunction = function CFunction(this: unknown, declaration: FFIFunct
 export function linkSymbols<const Fns extends Record<string, FFIFunctionWithPtr>>(
   symbols: Fns,
 ): { readonly symbols: ConvertFns<Fns>; close(): void; [Symbol.dispose](): void } {
+  try {
+    return link(symbols);
+  } catch (e) {
+    throw startStackAt(e, linkSymbols);
+  }
+}
+
+function link<const Fns extends Record<string, FFIFunctionWithPtr>>(
+  symbols: Fns,
+): { readonly symbols: ConvertFns<Fns>; close(): void; [Symbol.dispose](): void } {
   if (symbols === null || typeof symbols !== "object") {
     throw invalidArgType(`linkSymbols(): argument 1 must be an object. Received ${describeReceived(symbols)}`);
   }
@@ -101,7 +115,7 @@ export function linkSymbols<const Fns extends Record<string, FFIFunctionWithPtr>
   for (const name of names) {
     const guard = closedGuard(() => `Cannot call "${name}": linkSymbols() was closed`);
     guards.push(guard);
-    out[name] = bind(name, symbols[name], guard, "linkSymbols()");
+    out[name] = bind("linkSymbols", name, symbols[name], guard, "linkSymbols()");
   }
   const close = (): void => {
     for (const g of guards) g.closed = true;

@@ -1,8 +1,8 @@
 import { inspect } from "node:util";
 import { decodeUtf8, koffi, strlen } from "./koffi-engine.js";
 import { checkedAddress, checkedLength } from "./pointer.js";
-import { registerAddressCarrier } from "./conversion.js";
-import type { Pointer } from "./types.js";
+import { registerExtension } from "./extension-registry.js";
+import type { Pointer } from "./pointer-types.js";
 
 const EMPTY = new ArrayBuffer(0);
 /** `arrayBuffer` views, made on first use (most CStrings never need one, so construction stays cheap). */
@@ -55,10 +55,15 @@ export class CString extends String {
   }
 }
 
-registerAddressCarrier(
-  (v) => v instanceof CString,
-  (v) => {
-    const s = v as CString;
-    return s.ptr === 0 ? null : s.ptr + (s.byteOffset ?? 0);
-  },
-);
+registerExtension({
+  name: "@ffi-kit/core",
+  addressCarriers: [
+    {
+      is: (v) => v instanceof CString,
+      addressOf(v) {
+        const s = v as CString;
+        return s.ptr === 0 ? null : s.ptr + (s.byteOffset ?? 0);
+      },
+    },
+  ],
+});

@@ -6,8 +6,13 @@
  * `code` starts with `ERR_FFI_`.
  */
 
-/** The codes of {@link FFIError}. */
+/**
+ * The codes of {@link FFIError}, of every ffi-kit package (the root README has a table of what each means and what
+ * to do about it). Node-style errors ffi-kit throws keep Node's codes: `ERR_INVALID_ARG_TYPE`,
+ * `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`, `ERR_MISSING_ARGS`, `ERR_MISSING_OPTION`, `ERR_DLOPEN_FAILED`.
+ */
 export type FFIErrorCode =
+  // @ffi-kit/core
   | "ERR_FFI_INVALID_POINTER"
   | "ERR_FFI_LIBRARY_CLOSED"
   | "ERR_FFI_FUNCTION_CLOSED"
@@ -15,8 +20,27 @@ export type FFIErrorCode =
   | "ERR_FFI_UNSUPPORTED_TYPE"
   | "ERR_FFI_EXTENSION_REQUIRED"
   | "ERR_FFI_CALLBACK_LIMIT"
+  | "ERR_FFI_TOO_MANY_ARGUMENTS"
+  | "ERR_FFI_INVALID_SIGNATURE"
+  | "ERR_FFI_SYMBOL_NOT_FOUND"
+  | "ERR_FFI_ADDON_MISSING"
+  // @ffi-kit/memory
   | "ERR_FFI_USE_AFTER_FREE"
-  | (string & {});
+  | "ERR_FFI_EXTERNAL_BUFFERS_FORBIDDEN"
+  | "ERR_FFI_MEMORY_LEAK"
+  | "ERR_FFI_ALREADY_OWNED"
+  // @ffi-kit/callbacks
+  | "ERR_FFI_UNSUPPORTED_PLATFORM"
+  | "ERR_FFI_CALLBACK_CREATE"
+  // @ffi-kit/bindgen
+  | "ERR_FFI_INVALID_SCHEMA"
+  | "ERR_FFI_INVALID_RETURN"
+  // @ffi-kit/fuzz
+  | "ERR_FFI_FUZZ_TARGET"
+  | "ERR_FFI_FUZZ_LIBRARY_MISSING"
+  | "ERR_FFI_GC_UNAVAILABLE"
+  // @ffi-kit/bench
+  | "ERR_FFI_BENCH_NOT_BUILT";
 
 /** Codes whose errors are `TypeError`s (bun:ffi throws TypeError for an invalid pointer). */
 const typeErrorCodes: ReadonlySet<string> = new Set(["ERR_FFI_INVALID_POINTER"]);
@@ -67,6 +91,19 @@ class FFITypeError extends TypeError {
 /** `FFIError` (a `TypeError`) with code `ERR_FFI_INVALID_POINTER`. */
 export function invalidPointer(message: string): FFIError {
   return new FFIError("ERR_FFI_INVALID_POINTER", message);
+}
+
+const captureStackTrace = (Error as { captureStackTrace?: (target: object, constructorOpt?: Function) => void }).captureStackTrace;
+
+/**
+ * Makes the stack of an error of ffi-kit's (one with a `code`) start at the user's call of `entry`, the public
+ * function that threw it, instead of deep inside ffi-kit. Returns the error, for `throw startStackAt(e, dlopen)`.
+ */
+export function startStackAt<E>(error: E, entry: Function): E {
+  if (captureStackTrace !== undefined && error instanceof Error && typeof (error as { code?: unknown }).code === "string") {
+    captureStackTrace(error, entry);
+  }
+  return error;
 }
 
 /** Attaches a Node-style `code` to a built-in error (`TypeError`, `RangeError`, `Error`). */

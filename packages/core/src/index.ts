@@ -18,26 +18,16 @@ export { toArrayBuffer, toBuffer } from "./array-buffer.js";
 export { viewSource } from "./view-source.js";
 export { suffix } from "./library-path.js";
 export { FFIError, type FFIErrorCode } from "./errors.js";
-export {
-  registerExtension,
-  type Extension,
-  type DeallocatorProvider,
-  type ThreadsafeCallbackFactory,
-  type ThreadsafeCallbackHandle,
-  type CallbackSignature,
-  type ViewCheck,
-} from "./extension.js";
+export type { Pointer, NativeHandle, TypedArray } from "./pointer-types.js";
 export type {
-  Pointer,
-  NativeHandle,
-  TypedArray,
   FFIFunction,
   ConvertFn,
   ConvertFns,
   Library,
   JSCallbackOptions,
+  JSCallbackFunction,
   ArgType,
-  ReturnType,
+  ReturnsType,
   FFITypeToArgsType,
   FFITypeToReturnsType,
-} from "./types.js";
+} from "./signature-types.js";

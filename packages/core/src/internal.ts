@@ -1,38 +1,23 @@
 /**
- * Building blocks shared with the other ffi-kit packages (`@ffi-kit/core/internal`): the single koffi instance,
- * cached prototypes, pointer validation and the conversion planner. Not part of the bun:ffi surface; may change
- * between minor versions.
+ * `@ffi-kit/core/internal`: what the other ffi-kit packages build on, and only that (each name is used by a sibling
+ * package). Not part of the bun:ffi surface; may change between minor versions. Extension points are in
+ * `@ffi-kit/core/extension`; native memory is reached only through the checked readers here, never raw koffi
+ * (test/layout.test.ts holds this entry to that).
  */
-export { koffi, prototype, pointerTo, strlen, decodeUtf8, type KoffiType, type KoffiLibrary } from "./koffi-engine.js";
-export { checkedAddress, checkedLength, MAX_VIEW_LENGTH, MIN_VALID_ADDRESS } from "./pointer.js";
-export { USER_ADDRESS_LIMIT, USER_ADDRESS_LIMIT_BIGINT, isUserAddress } from "./address-space.js";
-export {
-  planArgument,
-  returnExpression,
-  zeroValue,
-  koffiArgType,
-  koffiReturnType,
-  pointerConverter,
-  registerAddressCarrier,
-  TWO_53,
-  type ArgPlan,
-  type SlowConverter,
-} from "./conversion.js";
-export {
-  resolveSignature,
-  koffiTypesForCall,
-  koffiTypesForCallback,
-  compileCall,
-  wrapperSource,
-  type Signature,
-  type Guard,
-  type CompiledCall,
-} from "./declaration.js";
-export { invokerSource } from "./callback.js";
-export { callbackActivity } from "./callback-activity.js";
-export { typeNames } from "./ffi-type.js";
+// Errors in Node's style (memory, callbacks, bindgen).
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
-export { openLibrary, unloadWhenSafe } from "./dlopen.js";
-export { libraryPathArgument, alternativePaths } from "./library-path.js";
+// Pointers (memory).
+export { checkedAddress } from "./pointer.js";
+// Checked native memory and C aggregate types (bindgen).
+export { readCString, decodeStruct, structType, unionType, pointerType, type NativeAggregate } from "./checked-readers.js";
+// Libraries (bindgen).
+export { openLibraryHandle, type Guard, type NativeType } from "./library-handle.js";
+// Declarations and the code generator (callbacks, bindgen).
+export { resolveSignature } from "./signature.js";
+export { planArgument } from "./conversion-codegen.js";
+export { zeroValue } from "./converters.js";
+export { compileUnit, mergeBindings, type Bindings } from "./codegen.js";
+export { generatedGlobals } from "./globals.js";
+// Native addons and per-object slots (memory, callbacks, bench).
 export { loadNativeAddon } from "./native-addon.js";
-export { privateSlot, type PrivateSlot } from "./private-slot.js";
+export { privateSlot } from "./private-slot.js";

@@ -1,8 +1,8 @@
 import { koffi } from "./koffi-engine.js";
 import { describeReceived, invalidArgType, invalidPointer, outOfRange } from "./errors.js";
-import { checkEmptyView } from "./extension.js";
+import { checkEmptyView } from "./extension-registry.js";
 import { privateSlot } from "./private-slot.js";
-import type { Pointer, TypedArray } from "./types.js";
+import type { Pointer, TypedArray } from "./pointer-types.js";
 import { MIN_VALID_ADDRESS, USER_ADDRESS_LIMIT } from "./address-space.js";
 import { byteLengthOf, bytesOf, isView } from "./view-geometry.js";
 

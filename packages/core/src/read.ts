@@ -1,7 +1,7 @@
 import { koffi } from "./koffi-engine.js";
 import { checkedAddress } from "./pointer.js";
 import { MIN_VALID_ADDRESS, USER_ADDRESS_LIMIT } from "./address-space.js";
-import type { Pointer } from "./types.js";
+import type { Pointer } from "./pointer-types.js";
 
 /**
  * Native memory is read through DataViews over 64 KiB windows, created once and cached (direct-mapped, 256

@@ -1,7 +1,8 @@
-import { resolveSignature, wrapperSource } from "./declaration.js";
+import { resolveSignature } from "./signature.js";
+import { wrapperSource } from "./call-wrapper.js";
 import { invokerSource } from "./callback.js";
-import { describeReceived, invalidArgType } from "./errors.js";
-import type { FFIFunction } from "./types.js";
+import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
+import type { FFIFunction } from "./signature-types.js";
 
 /**
  * The generated JavaScript glue for each declaration (Bun shows its C glue; we have none, so this is the wrapper
@@ -16,6 +17,14 @@ export function viewSource(symbols: FFIFunction, isCallback: true): string;
 export function viewSource(symbols: Record<string, FFIFunction>, isCallback?: false): string[];
 export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback?: boolean): string | string[];
 export function viewSource(symbols: Record<string, FFIFunction> | FFIFunction, isCallback = false): string | string[] {
+  try {
+    return sources(symbols, isCallback);
+  } catch (e) {
+    throw startStackAt(e, viewSource);
+  }
+}
+
+function sources(symbols: Record<string, FFIFunction> | FFIFunction, isCallback: boolean): string | string[] {
   if (symbols === null || typeof symbols !== "object") {
     // Bun's wording ("Expected an object"), which its users and tests match on.
     throw invalidArgType(

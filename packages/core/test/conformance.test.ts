@@ -1,5 +1,5 @@
 /**
- * Walks the whole table recorded from Bun 1.4.5 (conformance/bun-1.4.5.json, copied from shared/conformance) and
+ * Walks the whole table recorded from Bun 1.4.5 (conformance/bun-1.4.5.json, the one copy in the repository; @ffi-kit/fuzz reads it too) and
  * compares every argument conversion, constant return and callback conversion with ours, against the same C
  * library (fixtures/conformance.c). Allowed differences (conformance README): cstring results are CString objects
  * (compared by string value); where Bun would crash we throw (none of these inputs crash Bun).

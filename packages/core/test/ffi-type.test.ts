@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FFIType, dlopen, resolveType, suffix, viewSource } from "@ffi-kit/core";
 import { fixture } from "./support/fixtures.js";
 
-// The numbers and names of bun:ffi (shared/reference/bun-ffi.md), written out independently of the implementation.
+// The numbers and names of bun:ffi (from its documentation), written out independently of the implementation.
 const expected: Record<number, string[]> = {
   0: ["char"],
   1: ["int8_t", "i8"],

@@ -1,4 +1,4 @@
-/** Every example of the bun:ffi document (shared/seeds/000), on Node, against the real system libraries. */
+/** Every example of the bun:ffi documentation, on Node, against the real system libraries. */
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

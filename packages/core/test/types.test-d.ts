@@ -56,3 +56,18 @@ describe("dlopen typing", () => {
     expectTypeOf(cb.ptr).toEqualTypeOf<Pointer | null>();
   });
 });
+
+describe("JSCallback typing", () => {
+  it("types the callback's parameters from the declaration, and ptr is read-only", () => {
+    const cb = new JSCallback((a, b, s) => {
+      expectTypeOf(a).toEqualTypeOf<number>();
+      expectTypeOf(b).toEqualTypeOf<bigint>();
+      expectTypeOf(s).toEqualTypeOf<CString | null>();
+      return a;
+    }, { args: ["i32", "i64", "cstring"], returns: "i32" });
+    // @ts-expect-error ptr is set by JSCallback only
+    cb.ptr = null;
+    // Annotations looser than the declaration are accepted, as bun:ffi's documentation writes them.
+    new JSCallback((a: number, b: number) => a - b, { args: ["ptr", "ptr"], returns: "i32" });
+  });
+});

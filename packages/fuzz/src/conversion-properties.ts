@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { CFunction, CString, JSCallback, dlopen, ptr, read, toArrayBuffer, toBuffer } from "@ffi-kit/core";
-import { koffi } from "@ffi-kit/core/internal";
+import koffi from "koffi";
 import { arbitraryFor, bytes, views, type ValueKind } from "./arbitraries.js";
 import {
   expected,

@@ -9,7 +9,7 @@
  * import { own } from "@ffi-kit/memory";
  * using bytes = own(lib.symbols.make_blob(64), 64, lib.symbols.free_blob);
  */
-import { registerExtension } from "@ffi-kit/core";
+import { registerExtension } from "@ffi-kit/core/extension";
 import { releaseAllAtExit, tracking } from "./allocation.js";
 import { deallocatorProvider } from "./native-deallocator.js";
 import { exitReport } from "./leak-tracking.js";

@@ -7,7 +7,7 @@
  * If the buffer cannot be made (a length the runtime cannot create, memory already owned, an invalid deallocator),
  * this throws and the deallocator is not called: the memory still belongs to the caller.
  */
-import type { DeallocatorProvider } from "@ffi-kit/core";
+import type { DeallocatorProvider } from "@ffi-kit/core/extension";
 import { checkedAddress } from "@ffi-kit/core/internal";
 import { checkNotOwned, newAllocation } from "./allocation.js";
 import { adopt } from "./buffer-mode.js";

@@ -6,9 +6,12 @@
 import { spawnSync } from "node:child_process";
 import { fixture } from "./fixtures.js";
 
+// The machine's user-space limit as core computed it (from core's build: not an entry other packages use).
+const addressSpace = new URL("../../dist/address-space.js", import.meta.url).href;
+
 const prelude = `
 import * as core from "@ffi-kit/core";
-import { USER_ADDRESS_LIMIT as LIMIT } from "@ffi-kit/core/internal";
+import { USER_ADDRESS_LIMIT as LIMIT } from ${JSON.stringify(addressSpace)};
 const { dlopen, read, ptr, toArrayBuffer, toBuffer, CString, CFunction, linkSymbols, JSCallback, FFIError, suffix } = core;
 const HOSTILE = process.env.HOSTILE, FIXTURE = process.env.FIXTURE, THREADS = process.env.THREADS;
 const hostile = dlopen(HOSTILE, {

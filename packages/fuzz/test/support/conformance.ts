@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** The recorded behaviour of Bun 1.4.5 (shared/conformance/bun-1.4.5.json), copied next to the tests. */
+/** The recorded behaviour of Bun 1.4.5: the one copy of the table, next to @ffi-kit/core's conformance test. */
 export interface ConformanceData {
   arguments: Record<string, Record<string, { ok?: unknown; type?: string; err?: string; skip?: number }>>;
   returns: Record<string, unknown>;
@@ -13,7 +13,7 @@ export interface ConformanceData {
 }
 
 export function loadConformance(): ConformanceData {
-  const path = fileURLToPath(new URL("./bun-1.4.5.json", import.meta.url));
+  const path = fileURLToPath(new URL("../../../core/test/conformance/bun-1.4.5.json", import.meta.url));
   return JSON.parse(readFileSync(path, "utf8")) as ConformanceData;
 }
 

@@ -1,31 +1,10 @@
+/**
+ * The types of declarations and of what they turn into: which JavaScript values each FFI type takes and gives
+ * back, the callables of a library, the options of a JSCallback.
+ */
 import type { FFIType, FFITypeName, FFITypeOrString } from "./ffi-type.js";
 import type { CString } from "./cstring.js";
-import type { JSCallback } from "./callback.js";
-
-/** A native address, as `bun:ffi` types it: a number branded so it is not mixed up with other numbers. */
-export type Pointer = number & { __pointer__: null };
-
-/** Any view whose bytes can be passed to native code. */
-export type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
-
-/**
- * An object that stands for a native function or address through its `ptr` (a `JSCallback`, a `ThreadsafeCallback`
- * of @ffi-kit/callbacks...). Core accepts the kinds registered with it at runtime.
- */
-export interface NativeHandle {
-  readonly ptr: Pointer | number | null;
-}
+import type { NativeHandle, Pointer, TypedArray } from "./pointer-types.js";
 
 /** What each type accepts as a JavaScript argument. */
 export interface FFITypeToArgsType {
@@ -46,7 +25,7 @@ export interface FFITypeToArgsType {
   14: string | TypedArray | DataView | ArrayBufferLike | Pointer | number | bigint | CString | null | undefined;
   15: number | bigint;
   16: number | bigint;
-  17: JSCallback | NativeHandle | Pointer | number | bigint | null;
+  17: NativeHandle | Pointer | number | bigint | null;
   18: never;
   19: never;
   20: TypedArray | DataView | ArrayBufferLike;
@@ -87,7 +66,7 @@ export type TypeNumber<T> = T extends FFITypeName
 /** The JavaScript type accepted for an argument of FFI type `T`. */
 export type ArgType<T> = TypeNumber<T> extends keyof FFITypeToArgsType ? FFITypeToArgsType[TypeNumber<T>] : never;
 /** The JavaScript type returned for FFI type `T`. */
-export type ReturnType<T> = TypeNumber<T> extends keyof FFITypeToReturnsType
+export type ReturnsType<T> = TypeNumber<T> extends keyof FFITypeToReturnsType
   ? FFITypeToReturnsType[TypeNumber<T>]
   : never;
 
@@ -106,7 +85,7 @@ type MapArgs<A> = { -readonly [K in keyof A]: ArgType<A[K]> };
 /** The callable a declaration turns into. */
 export type ConvertFn<F extends FFIFunction> = ((
   ...args: F["args"] extends readonly unknown[] ? MapArgs<F["args"]> : []
-) => F["returns"] extends FFITypeOrString ? ReturnType<F["returns"]> : undefined) & {
+) => F["returns"] extends FFITypeOrString ? ReturnsType<F["returns"]> : undefined) & {
   /** The symbol's address. */
   readonly ptr: Pointer;
   /** The underlying koffi function (no conversion, guarded against calls after `close()`). */
@@ -133,3 +112,18 @@ export interface JSCallbackOptions<A extends readonly FFITypeOrString[] = readon
   /** Callable from any thread (see README: without @ffi-kit/callbacks, koffi's blocking delivery is used). */
   readonly threadsafe?: boolean;
 }
+
+type CallbackArgs<A> = { -readonly [K in keyof A]: ReturnsType<A[K]> };
+
+/**
+ * The JavaScript function of a `JSCallback` declared with `args` A and `returns` R: it receives what C passes,
+ * converted as return values are (`"i64"` a bigint, `"ptr"` a number or null, `"cstring"` a CString). Its result
+ * is converted to R by the rules of arguments, which accept more than R's own type (a boolean for an `"i32"`), so
+ * it is typed `unknown`.
+ *
+ * @example
+ * const compare: JSCallbackFunction<["ptr", "ptr"], "i32"> = (a, b) => read.i32(a!) - read.i32(b!);
+ */
+export type JSCallbackFunction<A extends readonly FFITypeOrString[] = readonly FFITypeOrString[], R extends FFITypeOrString = FFITypeOrString> = (
+  ...args: CallbackArgs<A>
+) => [R] extends [unknown] ? unknown : never;

@@ -1,0 +1,79 @@
+/**
+ * The JavaScript side of one native function: the wrapper that converts arguments, calls koffi's function and
+ * converts the result, generated once per declaration by the code generator ({@link compileUnit}).
+ */
+import { FFIType } from "./ffi-type.js";
+import { compileUnit, identifierFor, mergeBindings, type Bindings, type Unit } from "./codegen.js";
+import { conversionMayRunUserCode, planArgument, planReturn } from "./conversion-codegen.js";
+import { callbackActivity } from "./callback-activity.js";
+import type { Guard } from "./library-handle.js";
+import type { Signature } from "./signature.js";
+
+/** The compiled JS side of one native function: the wrapper, its source, and the guarded raw function. */
+export interface CompiledCall {
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly native: (...args: unknown[]) => unknown;
+  readonly source: string;
+}
+
+
+function argumentList(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `a${i}`);
+}
+
+/**
+ * The unit of a wrapper: its text (what `.source` and `viewSource` show) and bindings. `raw` and `guard` may be
+ * placeholders when only the text is wanted.
+ *
+ * The guard is checked first (a call after `close()` fails before converting anything). When a conversion can run
+ * user code (a getter of a view, CString or JSCallback may close the library), it is checked again after the
+ * conversions, right before the call: signatures of numbers only pay nothing for that.
+ */
+export function wrapperUnit(library: string, symbol: string, site: string, sig: Signature, raw: unknown, guard: Guard | null): Unit {
+  const params = argumentList(sig.args.length);
+  const plans = sig.args.map((t, i) => planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`));
+  const ret = planReturn(sig.returns, "r");
+  const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, ...plans.map((p) => p.bindings), ret.bindings);
+  const id = identifierFor(symbol, bindings);
+  const recheck = sig.args.some(conversionMayRunUserCode);
+  let body: string;
+  if (recheck) {
+    const converted = plans.map((p, i) => `  const c${i} = ${p.expression};\n`).join("");
+    body = `${converted}  if (G.closed) G.fail();\n  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((_, i) => `c${i}`).join(", ")});\n`;
+  } else {
+    body = `  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((p) => p.expression).join(", ")});\n`;
+  }
+  // D.failed: a JS callback threw during the call (C got the zero value); its error is thrown now.
+  body += "  if (D.failed) D.rethrow();\n";
+  if (sig.returns !== FFIType.void) body += `  return ${ret.expression};\n`;
+  const text = `function ${id}(${params.join(", ")}) {\n  if (G.closed) G.fail();\n${body}}`;
+  return { library, symbol, kind: "function", text, bindings };
+}
+
+function nativeUnit(library: string, symbol: string, arity: number, raw: unknown, guard: Guard): Unit {
+  const params = argumentList(arity).join(", ");
+  const bindings: Bindings = { F: raw, G: guard, D: callbackActivity };
+  const id = identifierFor(symbol, bindings);
+  const text = `function ${id}(${params}) {\n  if (G.closed) G.fail();\n  const r = F(${params});\n  if (D.failed) D.rethrow();\n  return r;\n}`;
+  return { library, symbol: `${symbol}.native`, kind: "function", text, bindings };
+}
+
+const placeholderGuard: Guard = { closed: false, fail: (): never => { throw new Error("not compiled"); } };
+
+/** The source of the wrapper of `symbol` (what `viewSource` shows; the same text the compiled wrapper has). */
+export function wrapperSource(symbol: string, sig: Signature): string {
+  return wrapperUnit("", symbol, `${symbol}()`, sig, null, placeholderGuard).text;
+}
+
+/**
+ * Compiles the wrapper for one native function. All per-declaration work (type resolution, conversion planning,
+ * code generation) happens here, once; a call runs only the generated code.
+ */
+export function compileCall(library: string, symbol: string, sig: Signature, raw: (...args: unknown[]) => unknown, guard: Guard): CompiledCall {
+  const unit = wrapperUnit(library, symbol, `${symbol}()`, sig, raw, guard);
+  const fn = compileUnit<(...args: unknown[]) => unknown>(unit);
+  const native = compileUnit<(...args: unknown[]) => unknown>(nativeUnit(library, symbol, sig.args.length, raw, guard));
+  if (fn.name !== symbol) Object.defineProperty(fn, "name", { value: symbol, configurable: true });
+  if (native.name !== symbol) Object.defineProperty(native, "name", { value: symbol, configurable: true });
+  return { fn, native, source: unit.text };
+}
