@@ -6,6 +6,7 @@ import { FFIType } from "./ffi-type.js";
 import { compileUnit, identifierFor, mergeBindings, type Bindings, type Unit } from "./codegen.js";
 import { conversionMayRunUserCode, planArgument, planReturn } from "./conversion-codegen.js";
 import { callbackActivity } from "./callback-activity.js";
+import { generatedGlobals } from "./globals.js";
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
 
@@ -16,6 +17,11 @@ export interface CompiledCall {
   readonly source: string;
 }
 
+
+/** Whether an argument of `type` can be passed as a view (whose buffer user code could detach later). */
+function takesView(type: number): boolean {
+  return type === FFIType.ptr || type === FFIType.cstring || type === FFIType.buffer;
+}
 
 function argumentList(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `a${i}`);
@@ -33,13 +39,20 @@ export function wrapperUnit(library: string, symbol: string, site: string, sig: 
   const params = argumentList(sig.args.length);
   const plans = sig.args.map((t, i) => planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`));
   const ret = planReturn(sig.returns, "r");
-  const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, ...plans.map((p) => p.bindings), ret.bindings);
+  const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, ...plans.map((p) => p.bindings), ret.bindings, { $viewLength: generatedGlobals.$viewLength });
   const id = identifierFor(symbol, bindings);
   const recheck = sig.args.some(conversionMayRunUserCode);
   let body: string;
   if (recheck) {
-    const converted = plans.map((p, i) => `  const c${i} = ${p.expression};\n`).join("");
-    body = `${converted}  if (G.closed) G.fail();\n  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((_, i) => `c${i}`).join(", ")});\n`;
+    // A view converted early can be detached by user code that a later conversion runs (a getter of a JSCallback
+    // or CString): such views are measured again, through the built-in getter, once every conversion is done.
+    const lastUserCode = sig.args.findLastIndex(conversionMayRunUserCode);
+    const remeasured = sig.args.map((t, i) => i < lastUserCode && takesView(t));
+    const converted = plans.map((p, i) => `  ${remeasured[i] ? "let" : "const"} c${i} = ${p.expression};\n`).join("");
+    const remeasure = remeasured
+      .map((yes, i) => (yes ? `  if (typeof c${i} === "object" && c${i} !== null && !($viewLength(c${i}) > 0)) c${i} = S${i}(c${i});\n` : ""))
+      .join("");
+    body = `${converted}${remeasure}  if (G.closed) G.fail();\n  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((_, i) => `c${i}`).join(", ")});\n`;
   } else {
     body = `  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((p) => p.expression).join(", ")});\n`;
   }

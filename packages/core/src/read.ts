@@ -1,5 +1,6 @@
 import { koffi } from "./koffi-engine.js";
 import { checkedAddress } from "./pointer.js";
+import { outOfRange } from "./errors.js";
 import { MIN_VALID_ADDRESS, USER_ADDRESS_LIMIT } from "./address-space.js";
 import type { Pointer } from "./pointer-types.js";
 
@@ -16,6 +17,8 @@ import type { Pointer } from "./pointer-types.js";
  * passes the range check is one `checkedAddress` would accept; anything else takes the checked path.
  */
 const WINDOW = 65536;
+/** The highest address a read (of up to 8 bytes) may start at: every byte it touches stays in user space. */
+const LAST_READ_START = USER_ADDRESS_LIMIT - 8;
 const SLOTS = 256;
 
 interface Window {
@@ -40,8 +43,8 @@ function windowFor(page: number): Window {
   slot.view = new DataView(koffi.view(base, WINDOW + 8 - (base - page * WINDOW)));
   slot.base = base;
   slot.lo = base;
-  // USER_ADDRESS_LIMIT is a multiple of WINDOW, so no window answers for an address at or past it.
-  slot.hi = Math.min((page + 1) * WINDOW, USER_ADDRESS_LIMIT);
+  // No window answers for the last 8 bytes of user space: a read there could run past its end.
+  slot.hi = Math.min((page + 1) * WINDOW, LAST_READ_START + 1);
   slot.page = page;
   return slot;
 }
@@ -49,6 +52,9 @@ function windowFor(page: number): Window {
 /** The checked path: validates the pointer (throws ERR_FFI_INVALID_POINTER or ERR_INVALID_ARG_TYPE) and makes its window current. */
 function miss(p: unknown, byteOffset: unknown, site: string): number {
   const a = checkedAddress(p, byteOffset, site);
+  if (a > LAST_READ_START) {
+    throw outOfRange(`${site}: a read at ${a} could run past the end of user space (${USER_ADDRESS_LIMIT}); reading it would crash the process`);
+  }
   const page = Math.floor(a / WINDOW);
   const slot = slots[page & (SLOTS - 1)]!;
   current = slot.page === page ? slot : windowFor(page);
