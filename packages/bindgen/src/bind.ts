@@ -11,7 +11,7 @@ import * as runtime from "./runtime.js";
 
 /** The functions `bind()` returns: each validates and converts its arguments, then calls C. */
 export type BoundFunctions<S extends Record<string, FunctionSchema>> = {
-  readonly [K in keyof S]: S[K] extends FunctionSchema<infer Ret> ? (...args: unknown[]) => Ret : never;
+  readonly [K in keyof S]: S[K] extends FunctionSchema<infer Ret, infer Params> ? (...args: Params) => Ret : never;
 };
 
 /** A library with bound functions. */
@@ -29,7 +29,7 @@ export interface BoundLibrary<S extends Record<string, FunctionSchema>> {
 export function planBinding(schema: Record<string, unknown>): { names: string[]; emitter: Emitter; source: string } {
   const names = Object.keys(schema);
   if (names.length === 0) throw schemaError("bind(): the schema declares no functions");
-  const emitter = new Emitter(false, runtimeStructs);
+  const emitter = new Emitter(false, runtimeStructs, { packStructs: true });
   const wrappers = names.map((name, i) => {
     const f = schema[name];
     if (!isFunctionSchema(f)) throw schemaError(`bind(): ${JSON.stringify(name)} must be an fn() schema. Received ${describeReceived(f)}`);

@@ -8,6 +8,7 @@ import * as runtime from "./runtime.js";
 import { argumentType, fieldKey, pointeeType, returnType, type CType, type StructNamer } from "./c-types.js";
 import { checkSymbol } from "./fn.js";
 import { int, literal, num, str } from "./code-data.js";
+import { eightbyte, memberOffsets, PACK, packingPlan, setEightbyte, type PackingPlan } from "./struct-abi.js";
 import { categories, describeSpec, schemaError, type DictionarySpec, type OneOfSpec, type Presence, type TypeSpec } from "./spec.js";
 
 /** A JS expression for an argument's place in messages (`site`) and its Node validator name (`name`). */
@@ -45,12 +46,19 @@ export class Emitter {
   readonly natives: NativeDeclaration[] = [];
   private readonly memo = new Map<unknown, string>();
   private readonly readers = new Map<unknown, string>();
+  private readonly packers = new Map<unknown, string>();
+  private readonly writers = new Map<unknown, string>();
+  private readonly packedReaders = new Map<unknown, string>();
   private readonly structNames = { arg: new Map<object, CType>(), ret: new Map<object, CType>() };
   private seq = 0;
   private readonly namer: StructNamer;
 
-  constructor(ts: boolean, namer: StructNamer | "module") {
+  /** Whether small integer structs are packed into 64-bit words (bind() on x86-64 System V and AArch64). */
+  private readonly packStructs: boolean;
+
+  constructor(ts: boolean, namer: StructNamer | "module", options: { packStructs?: boolean } = {}) {
     this.ts = ts;
+    this.packStructs = options.packStructs === true && !ts;
     this.namer =
       namer === "module"
         ? {
@@ -347,11 +355,15 @@ export class Emitter {
   }
 
   /** Declares the native function of a signature and returns its identifier. */
-  private native(sig: SignatureSpec, symbol: string): string {
+  private native(sig: SignatureSpec, symbol: string, plan: PackingPlan | undefined): string {
     checkSymbol(symbol, `${q(symbol)}`);
     const id = this.fresh("native");
-    const ret = returnType(sig.ret, this.namer);
-    const args = sig.args.filter((a) => a.type.kind !== "globalObject").map((a) => argumentType(a.type, this.namer));
+    const u64: CType = { value: "uint64_t", source: q("uint64_t") };
+    const ret = plan?.ret ? u64 : returnType(sig.ret, this.namer);
+    const args = Emitter.params(sig).flatMap((a, i) => {
+      const words = plan?.words[i] ?? 0;
+      return words === 0 ? [argumentType(a.type, this.namer)] : Array.from({ length: words }, () => u64);
+    });
     this.natives.push({ id, symbol, ret: { value: ret.value, source: this.cType(ret) }, args: args.map((a) => ({ value: a.value, source: this.cType(a) })) });
     return id;
   }
@@ -367,17 +379,113 @@ export class Emitter {
   }
 
   private body(name: string, sig: SignatureSpec, symbol: string, params: string[], indent: string): string[] {
-    const native = this.native(sig, symbol);
-    const args = Emitter.params(sig).map((a, i) =>
+    const ps = Emitter.params(sig);
+    const plan = this.packStructs ? packingPlan(sig, ps) : undefined;
+    const native = this.native(sig, symbol, plan);
+    const args = ps.map((a, i) =>
       this.convertPresent(a.type, a.presence, params[i]!, { text: q(`${name}(): argument ${i + 1} (${a.name})`), name: q(a.name) }, undefined),
     );
     // Conversions can run user code (valueOf, toString, getters) that closes the library: check the guard after
-    // the last of them, right before the call.
-    const lines = args.map((a, i) => `${indent}const c${i} = ${a};`);
+    // the last of them, right before the call. A packed struct is packed right after its own conversion, with no
+    // user code between writing the scratch words and reading them.
+    const lines: string[] = [];
+    const callArgs: string[] = [];
+    args.forEach((a, i) => {
+      const words = plan?.words[i] ?? 0;
+      if (words === 0) {
+        lines.push(`${indent}const c${i} = ${a};`);
+        callArgs.push(`c${i}`);
+        return;
+      }
+      const P = this.memoConstant(PACK, PACK, "R.PACK", "P");
+      lines.push(`${indent}const c${i} = ${this.packer(ps[i]!.type as DictionarySpec, words)}(${a});`);
+      callArgs.push(`c${i}`);
+      if (words === 2) {
+        lines.push(`${indent}const c${i}h = ${P}.hi;`);
+        callArgs.push(`c${i}h`);
+      }
+    });
     lines.push(`${indent}if (G.closed) G.fail();`);
-    const call = `${native}(${args.map((_, i) => `c${i}`).join(", ")})`;
+    const call = `${native}(${callArgs.join(", ")})`;
     if (sig.ret.kind === "void") return [...lines, `${indent}${call};`];
+    if (plan?.ret) {
+      const spec = sig.ret as DictionarySpec;
+      const set = this.memoConstant(setEightbyte, setEightbyte, "R.setEightbyte", "F");
+      return [...lines, `${indent}const r = ${call};`, `${indent}${set}(r);`, `${indent}return ${this.structReader(spec)}(${this.packedReader(spec)}(0));`];
+    }
     return [...lines, `${indent}const r = ${call};`, `${indent}return ${this.convertReturn(sig.ret, "r", q(`${name}()`))};`];
+  }
+
+  /** A helper packing a converted struct object (`{ f0, f1, ... }`) into the scratch and returning word 0 (word 1 in P.hi). */
+  private packer(spec: DictionarySpec, words: number): string {
+    const known = this.packers.get(spec.fields);
+    if (known !== undefined) return known;
+    const P = this.memoConstant(PACK, PACK, "R.PACK", "P");
+    const E = this.memoConstant(eightbyte, eightbyte, "R.eightbyte", "F");
+    const write = this.packedWriter(spec);
+    const id = this.fresh("pack");
+    this.packers.set(spec.fields, id);
+    this.helpers.push(
+      [
+        `function ${id}(o) {`,
+        `  const U = ${P}.u32;`,
+        "  U[0] = 0; U[1] = 0; U[2] = 0; U[3] = 0;",
+        `  ${write}(o, 0);`,
+        ...(words === 2 ? [`  ${P}.hi = ${E}(1);`] : []),
+        `  return ${E}(0);`,
+        "}",
+      ].join("\n"),
+    );
+    return id;
+  }
+
+  /** A helper writing a converted struct object's members at byte `b` of the scratch (C layout, little-endian). */
+  private packedWriter(spec: DictionarySpec): string {
+    const known = this.writers.get(spec.fields);
+    if (known !== undefined) return known;
+    const P = this.memoConstant(PACK, PACK, "R.PACK", "P");
+    const offsets = memberOffsets(spec);
+    const nested = spec.fields.map((f) => (f.type.kind === "dictionary" ? this.packedWriter(f.type) : ""));
+    const id = this.fresh("write");
+    this.writers.set(spec.fields, id);
+    const lines = [`function ${id}(o, b) {`, "  if (o === undefined) return;"];
+    if (spec.fields.some((f) => f.type.kind !== "dictionary")) lines.push(`  const D = ${P}.dv;`);
+    spec.fields.forEach((f, i) => {
+      const at = `b + ${int(offsets[i])}`;
+      const x = `o.${fieldKey(i)}`;
+      const t = f.type;
+      if (t.kind === "dictionary") lines.push(`  ${nested[i]}(${x}, ${at});`);
+      else if (t.kind === "bool") lines.push(`  D.setUint8(${at}, ${x} ? 1 : 0);`);
+      else if (t.kind === "int" && t.bits === 64) {
+        lines.push(`  { const x = ${x}; D.${t.signed ? "setBigInt64" : "setBigUint64"}(${at}, typeof x === "bigint" ? x : BigInt(x ?? 0), true); }`);
+      } else if (t.kind === "int") lines.push(`  D.${dataViewName(t.bits, t.signed, "set")}(${at}, ${x}${t.bits > 8 ? ", true" : ""});`);
+      else lines.push(`  D.setInt32(${at}, ${x}, true);`);
+    });
+    lines.push("}");
+    this.helpers.push(lines.join("\n"));
+    return id;
+  }
+
+  /** A helper reading a struct at byte `b` of the scratch into `{ f0, f1, ... }` (what koffi would have decoded). */
+  private packedReader(spec: DictionarySpec): string {
+    const known = this.packedReaders.get(spec.fields);
+    if (known !== undefined) return known;
+    const P = this.memoConstant(PACK, PACK, "R.PACK", "P");
+    const offsets = memberOffsets(spec);
+    const nested = spec.fields.map((f) => (f.type.kind === "dictionary" ? this.packedReader(f.type) : ""));
+    const id = this.fresh("unpack");
+    this.packedReaders.set(spec.fields, id);
+    const members = spec.fields.map((f, i) => {
+      const at = `b + ${int(offsets[i])}`;
+      const t = f.type;
+      if (t.kind === "dictionary") return `${fieldKey(i)}: ${nested[i]}(${at})`;
+      if (t.kind === "bool") return `${fieldKey(i)}: D.getUint8(${at}) !== 0`;
+      if (t.kind === "int" && t.bits === 64) return `${fieldKey(i)}: D.${t.signed ? "getBigInt64" : "getBigUint64"}(${at}, true)`;
+      if (t.kind === "int") return `${fieldKey(i)}: D.${dataViewName(t.bits, t.signed, "get")}(${at}${t.bits > 8 ? ", true" : ""})`;
+      return `${fieldKey(i)}: D.getInt32(${at}, true)`;
+    });
+    this.helpers.push([`function ${id}(b) {`, `  const D = ${P}.dv;`, `  return { ${members.join(", ")} };`, "}"].join("\n"));
+    return id;
   }
 
   /**
@@ -444,4 +552,8 @@ export class Emitter {
       }
     }
   }
+}
+
+function dataViewName(bits: number, signed: boolean, op: "get" | "set"): string {
+  return `${op}${signed ? "Int" : "Uint"}${bits}`;
 }

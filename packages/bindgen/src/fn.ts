@@ -35,10 +35,34 @@ export interface SignatureInput<A extends ArgsShape = ArgsShape, R extends Final
   readonly symbol?: string;
 }
 
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type LastOf<U> = UnionToIntersection<U extends unknown ? (x: U) => void : never> extends (x: infer L) => void ? L : never;
+/** A tuple with one element per member of `U`, in no particular order (only its length is used). */
+type Members<U, L = LastOf<U>> = [U] extends [never] ? [] : [...Members<Exclude<U, L>>, L];
+type JsKeys<A> = { [K in keyof A]: [A[K] extends FinalType<infer In, unknown> ? In : never] extends [never] ? never : K }[keyof A];
+type PresenceOf<T> = T extends FinalType<unknown, unknown, infer P> ? P : never;
+type ArgIn<T> = T extends FinalType<infer In, unknown, infer P> ? (P extends "optional" ? In | null | undefined : P extends "default" ? In | undefined : In) : never;
+type Fill<T extends unknown[], V> = { [I in keyof T]: V };
+
+/**
+ * The JavaScript parameters of a signature with arguments `A`: as many required parameters as the schema has
+ * required arguments, then the optional ones. TypeScript does not keep the order of an object's keys (a key
+ * seen anywhere earlier in the program sorts first), so each position takes the union of the argument types:
+ * exact when the arguments share a type, never wrong about a valid call. Generated modules have exact positions.
+ */
+export type ParamsOf<A> = [
+  ...Fill<Members<RequiredKeys<A>>, { [K in RequiredKeys<A>]: ArgIn<A[K]> }[RequiredKeys<A>]>,
+  ...Partial<Fill<Members<OptionalKeys<A>>, { [K in OptionalKeys<A>]: ArgIn<A[K]> }[OptionalKeys<A>]>>,
+];
+type RequiredKeys<A> = { [K in JsKeys<A>]: PresenceOf<A[K]> extends "none" ? K : never }[JsKeys<A>];
+type OptionalKeys<A> = { [K in JsKeys<A>]: PresenceOf<A[K]> extends "none" ? never : K }[JsKeys<A>];
+
 /** A function schema created by {@link fn}. */
-export class FunctionSchema<Ret = unknown> {
+export class FunctionSchema<Ret = unknown, Params extends unknown[] = unknown[]> {
   /** @internal type-level only */
   declare readonly __ret: Ret;
+  /** @internal type-level only */
+  declare readonly __params: Params;
   /** The signatures, in declaration order (one unless `variants` was used). */
   readonly signatures: readonly SignatureSpec[];
   /** Whether the schema was declared with `variants`. */
@@ -103,9 +127,9 @@ function signature(input: SignatureInput, where: string): SignatureSpec {
  * export const add = fn({ args: { global: t.globalObject, a: t.i32, b: t.i32.default(1) }, ret: t.i32 });
  * export const action = fn({ variants: [{ args: { a: t.i32 }, ret: t.i32 }, { args: { a: t.DOMString }, ret: t.DOMString }] });
  */
-export function fn<const A extends ArgsShape, R extends FinalType<unknown, unknown, "none"> = FinalType<never, undefined, "none">>(
+export function fn<const A extends ArgsShape = {}, R extends FinalType<unknown, unknown, "none"> = FinalType<never, undefined, "none">>(
   schema: SignatureInput<A, R>,
-): FunctionSchema<R["__out"]>;
+): FunctionSchema<R["__out"], ParamsOf<A>>;
 export function fn<const V extends readonly SignatureInput[]>(schema: { readonly variants: V }): FunctionSchema<
   V[number] extends SignatureInput<ArgsShape, infer R> ? R["__out"] : unknown
 >;

@@ -9,6 +9,6 @@
  * lib.symbols.add(2); // 3
  */
 export { t, FinalType, Type, IntType, FloatType, DictionaryType, isType, type IntIn, type IntOut, type EnumObject, type PresenceKind, type DictionaryIn, type DictionaryOut } from "./t.js";
-export { fn, FunctionSchema, isFunctionSchema, type SignatureInput, type SignatureSpec, type ArgSpec, type ArgsShape } from "./fn.js";
+export { fn, FunctionSchema, isFunctionSchema, type ParamsOf, type SignatureInput, type SignatureSpec, type ArgSpec, type ArgsShape } from "./fn.js";
 export { bind, type BoundLibrary, type BoundFunctions } from "./bind.js";
 export type { TypeSpec, IntSpec, FloatSpec, StringSpec, DictionarySpec, FieldSpec, OneOfSpec, StringEnumSpec, NativeEnumSpec, Presence, IntName, StringName } from "./spec.js";

@@ -196,7 +196,7 @@ describe("ffi-kit-bindgen <dir>", () => {
       fc.property(anyValue, anyValue, anyValue, fc.integer({ min: 0, max: 3 }), (a, b, c, n) => {
         const args = [a, b, c].slice(0, n);
         const x = outcome(() => math.sum3!(...args));
-        const y = outcome(() => bound.symbols.sum3(...args));
+        const y = outcome(() => (bound.symbols.sum3 as (...a: unknown[]) => unknown)(...args));
         expect(x.ok).toBe(y.ok);
         if (x.ok && y.ok) expect(x.value).toBe(y.value);
         else if (!x.ok && !y.ok) expect(String(x.error)).toBe(String(y.error));
@@ -212,6 +212,12 @@ describe("ffi-kit-bindgen <dir>", () => {
     again.close();
     again.close();
     expect(() => again.add(1, 1)).toThrow(expect.objectContaining({ name: "FFIError", code: "ERR_FFI_LIBRARY_CLOSED" }));
+  });
+
+  it("a valueOf that closes the library while arguments convert: the call throws instead of calling C", async () => {
+    const mod = (await import(pathToFileURL(join(out, "math.gen.ts")).href)) as { open(p: string): { add: Fn; close(): void } };
+    const lib = mod.open(LIB);
+    expect(() => lib.add(1, { valueOf: () => (lib.close(), 2) })).toThrow(expect.objectContaining({ code: "ERR_FFI_LIBRARY_CLOSED" }));
   });
 
   it("reports bad input: usage, empty directories, schema errors (also for the seed's `bindgen` import name)", () => {

@@ -25,7 +25,7 @@ describe("Node validator parity (oracle: node --expose-internals internal/valida
       a: fn({ symbol: "echo_i32", args: { a: t.i32.validateInt32() }, ret: t.i32 }),
       c: fn({ symbol: "scale", args: { c: t.f64.validateNumber(-10000, 10000), k: t.f64 }, ret: t.f64 }),
     });
-    expect(() => lib.symbols.a("1")).toThrow(
+    expect(() => (lib.symbols.a as (v: unknown) => unknown)("1")).toThrow(
       expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE", message: `The "a" argument must be of type number. Received type string ('1')` }),
     );
     expect(() => lib.symbols.a(2 ** 33)).toThrow(

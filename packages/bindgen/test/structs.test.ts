@@ -57,7 +57,8 @@ const lib = bind(LIB, {
     ],
   }),
 });
-const s = lib.symbols;
+// Loosely typed: these tests pass values the types forbid, to check what happens at run time.
+const s = lib.symbols as unknown as { [K in keyof typeof lib.symbols]: (...a: unknown[]) => any };
 afterAll(() => lib.close());
 
 describe("dictionaries become C structs, members in declaration order", () => {
@@ -155,12 +156,41 @@ describe("nested dictionaries", () => {
   it("each level is converted with its own dictionary's converter", () => {
     expect(nested.symbols.describe({ a: 1, mid: { inner: { c: 2 } } })).toBe("a=1 c=2 e=dflt");
     expect(nested.symbols.describe({ a: 3, mid: { inner: { c: 4 }, e: "x" } })).toBe("a=3 c=4 e=x");
-    expect(() => nested.symbols.describe({ a: 1, mid: { inner: {} } })).toThrow(
+    expect(() => (nested.symbols.describe as (o: unknown) => unknown)({ a: 1, mid: { inner: {} } })).toThrow(
       expect.objectContaining({ code: "ERR_MISSING_OPTION", message: 'describe(): argument 1 (o), member "mid", member "inner", member "c" is required' }),
     );
   });
   it("a returned nested struct becomes nested plain objects", () => {
     expect(nested.symbols.make(5, 6)).toEqual({ a: 5, mid: { inner: { c: 6 }, e: "made" } });
+  });
+});
+
+describe("small integer structs (packed into 64-bit words where the ABI allows)", () => {
+  const Small = t.dictionary({ a: t.u8, b: t.bool, c: t.i16, d: t.u32 });
+  const Wide = t.dictionary({ a: t.u8, c: t.i16, b: t.bool, big: t.i64 });
+  const small = bind(LIB, {
+    echo: fn({ symbol: "small_echo", args: { s: Small }, ret: Small }),
+    wide: fn({ symbol: "wide_echo", args: { w: Wide }, ret: Wide }),
+    sum: fn({ symbol: "wide_sum", args: { k: t.i32, w: Wide, s: Small, j: t.i32 }, ret: t.i64 }),
+  });
+  afterAll(() => small.close());
+  const u8 = (x: number) => x & 255;
+  const i16 = (x: number) => (x << 16) >> 16;
+  it("every member arrives and returns converted, as WebIDL says (property test)", () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.boolean(), fc.integer(), fc.integer(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.integer(), (a, b, c, d, big, k) => {
+        expect(small.symbols.echo({ a, b, c, d })).toEqual({ a: u8(a), b, c: i16(c), d: d >>> 0 });
+        expect(small.symbols.wide({ a, b, c, big })).toEqual({ a: u8(a), b, c: i16(c), big });
+        const want = BigInt.asIntN(64, BigInt(k | 0) + BigInt(u8(a)) + BigInt(i16(c)) + BigInt(b ? 1 : 0) + big + BigInt(u8(a)) + BigInt(b ? 1 : 0) + BigInt(i16(c)) + BigInt(d >>> 0) + 7n);
+        expect(small.symbols.sum(k, { a, b, c, big }, { a, b, c, d }, 7)).toBe(want);
+      }),
+      runs,
+    );
+  });
+  it("absent members and absent nested structs are zero", () => {
+    expect(small.symbols.echo({})).toEqual({ a: 0, b: false, c: 0, d: 0 });
+    expect(small.symbols.echo(undefined)).toEqual({ a: 0, b: false, c: 0, d: 0 });
+    expect(s.rectArea({ size: { x: 3, y: 4 } })).toBe(12n);
   });
 });
 

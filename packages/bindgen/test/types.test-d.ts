@@ -58,4 +58,34 @@ describe("schema types", () => {
     expectTypeOf(lib.symbols.nothing).returns.toEqualTypeOf<undefined>();
     expectTypeOf(lib.close).toEqualTypeOf<() => void>();
   });
+  it("bind() functions take the schema's arguments: required first, then optional; globalObject takes none", () => {
+    const lib = bind("libm.so", {
+      add: fn({ args: { global: t.globalObject, a: t.i32, b: t.i32.default(1) }, ret: t.i32 }),
+      hex: fn({ args: { s: t.DOMString.optional }, ret: t.DOMString }),
+      big: fn({ args: { v: t.i64 }, ret: t.i64 }),
+      pt: fn({ args: { p: Point }, ret: t.i32 }),
+      mixed: fn({ args: { n: t.i32, s: t.DOMString }, ret: t.i32 }),
+      none: fn({}),
+    });
+    expectTypeOf(lib.symbols.add).parameters.toEqualTypeOf<[number, (number | undefined)?]>();
+    expectTypeOf(lib.symbols.hex).parameters.toEqualTypeOf<[(string | null | undefined)?]>();
+    expectTypeOf(lib.symbols.big).parameters.toEqualTypeOf<[number | bigint]>();
+    expectTypeOf(lib.symbols.none).parameters.toEqualTypeOf<[]>();
+    lib.symbols.add(1);
+    lib.symbols.add(1, 2);
+    lib.symbols.pt({ x: 1 });
+    lib.symbols.mixed(1, "s");
+    // @ts-expect-error a string is not a number
+    lib.symbols.add("1");
+    // @ts-expect-error a required argument is missing
+    lib.symbols.add();
+    // @ts-expect-error too many arguments
+    lib.symbols.add(1, 2, 3);
+    // @ts-expect-error x is required in Point
+    lib.symbols.pt({ y: 1 });
+    // @ts-expect-error a boolean is neither argument type
+    lib.symbols.mixed(true, "s");
+    // @ts-expect-error bigints are for 64-bit integers
+    lib.symbols.add(1n);
+  });
 });

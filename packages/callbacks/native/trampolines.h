@@ -57,27 +57,39 @@ struct Frame {
 /** The return classes of the pool. */
 enum ReturnClass : int { kRetVoid = 0, kRetInt = 1, kRetDouble = 2, kRetFloat = 3 };
 
-/** Implemented by the addon: runs one call for pool slot `slot`; integer results returned, float ones in *fp. */
+/** Implemented by the addon (dispatch.h): runs one call for pool slot `slot`; integer results returned, float ones in *fp. */
 uint64_t Dispatch(unsigned slot, const Frame& frame, double* fp);
+
+/** Whether this thread's caller library was pinned already (see PinCaller in dispatch.h). */
+inline thread_local bool tCallerPinned = false;
+void PinCaller(void* returnAddress);
+
+/** First call on a thread: pin the library that called (one thread-local test per call afterwards). */
+#define FFIKIT_PIN_CALLER() \
+  if (__builtin_expect(!tCallerPinned, 0)) PinCaller(__builtin_return_address(0))
 
 template <unsigned I>
 void TrampolineVoid(FFIKIT_PARAMS) {
+  FFIKIT_PIN_CALLER();
   double d;
   Dispatch(I, FFIKIT_FRAME, &d);
 }
 template <unsigned I>
 uint64_t TrampolineInt(FFIKIT_PARAMS) {
+  FFIKIT_PIN_CALLER();
   double d;
   return Dispatch(I, FFIKIT_FRAME, &d);
 }
 template <unsigned I>
 double TrampolineDouble(FFIKIT_PARAMS) {
+  FFIKIT_PIN_CALLER();
   double d = 0;
   Dispatch(I, FFIKIT_FRAME, &d);
   return d;
 }
 template <unsigned I>
 float TrampolineFloat(FFIKIT_PARAMS) {
+  FFIKIT_PIN_CALLER();
   double d = 0;
   Dispatch(I, FFIKIT_FRAME, &d);
   return static_cast<float>(d);

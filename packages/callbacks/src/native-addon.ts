@@ -40,6 +40,12 @@ export interface NativeCallbacks {
   readonly supported: boolean;
   readonly poolSize: number;
   readonly maxArgs: number;
+  /** Integer/pointer argument registers of the C calling convention the trampolines read (6 on x86-64, 8 on AArch64). */
+  readonly gpRegisters: number;
+  /** Floating-point argument registers (8). */
+  readonly fpRegisters: number;
+  /** Stack slots after the registers (8). */
+  readonly stackSlots: number;
 }
 
 /** The loaded addon. */

@@ -142,7 +142,8 @@ export class ThreadsafeCallback {
     if (!fitsTrampoline(sig.args)) {
       throw new FFIError(
         "ERR_FFI_UNSUPPORTED_TYPE",
-        `new ThreadsafeCallback(): too many arguments (${sig.args.length}); at most ${native.maxArgs - 8} integer/pointer and 8 floating-point arguments in registers plus 8 more on the stack`,
+        `new ThreadsafeCallback(): too many arguments (${sig.args.length}); at most ${native.gpRegisters} integer/pointer and ` +
+          `${native.fpRegisters} floating-point arguments in registers, plus ${native.stackSlots} more of either kind on the stack`,
       );
     }
     this.capacity = capacity;
@@ -305,20 +306,20 @@ export class ThreadsafeCallback {
   }
 }
 
-/** Whether a signature's arguments fit the trampolines' registers and stack slots. */
+/** Whether a signature's arguments fit the trampolines' registers and stack slots (the addon's own counts). */
 export function fitsTrampoline(args: readonly number[]): boolean {
-  const gpRegs = native.maxArgs - 16;
+  const { gpRegisters, fpRegisters, stackSlots } = native;
   let gp = 0;
   let fp = 0;
   let stack = 0;
   for (const t of args) {
     if (t === FFIType.f32 || t === FFIType.f64) {
-      if (fp < 8) fp++;
+      if (fp < fpRegisters) fp++;
       else stack++;
-    } else if (gp < gpRegs) gp++;
+    } else if (gp < gpRegisters) gp++;
     else stack++;
   }
-  return stack <= 8;
+  return stack <= stackSlots;
 }
 
 registerAddressCarrier(

@@ -139,7 +139,7 @@ export function pointerConverter(type: number, site: Site, acceptString: boolean
         for (const c of carriers) if (c.is(v)) return c.addressOf(v) ?? null;
         break;
     }
-    if (type === FFIType.buffer) throw cannotConvert(v, type, site, "a TypedArray, DataView or ArrayBuffer");
+    if (type === FFIType.buffer) throw cannotConvert(v, type, site, "a TypedArray or DataView (or an ArrayBuffer)");
     if (type === FFIType.function) throw cannotConvert(v, type, site, "a JSCallback, a pointer (number or bigint) or null");
     throw cannotConvert(
       v,
@@ -159,7 +159,7 @@ function bufferConverter(site: Site): SlowConverter {
       }
       if (isSharedArrayBuffer(v)) return bytesOf(v);
     }
-    throw cannotConvert(v, FFIType.buffer, site, "a TypedArray, DataView or ArrayBuffer");
+    throw cannotConvert(v, FFIType.buffer, site, "a TypedArray or DataView (or an ArrayBuffer)");
   };
 }
 

@@ -26,9 +26,21 @@ export function resolveSignature(declaration: unknown, site: string, isCallback 
     if (n === FFIType.napi_env || n === FFIType.napi_value) throw unsupported(site, n, "on Node (koffi cannot pass N-API handles)");
     return n;
   });
-  const ret = resolveType(returns, `${site}, return type`);
-  if (ret === FFIType.napi_env || ret === FFIType.napi_value) throw unsupported(site, ret, "on Node (koffi cannot pass N-API handles)");
-  if (ret === FFIType.buffer) throw unsupported(site, ret, "as a return type (declare 'ptr' and use toBuffer)");
+  let ret: number;
+  try {
+    ret = resolveType(returns, `${site}, return type`);
+  } catch (e) {
+    // Bun's wording for this case, which its users and tests match on.
+    if (e instanceof TypeError) e.message = e.message.replace(/^Unknown type/, "Unknown return type");
+    throw e;
+  }
+  // Bun's wordings ("Cannot return ... to JavaScript") lead these messages.
+  if (ret === FFIType.napi_env || ret === FFIType.napi_value) {
+    throw unsupported(site, ret, `on Node (koffi cannot pass N-API handles): Cannot return ${typeNames[ret]} to JavaScript`);
+  }
+  if (ret === FFIType.buffer) {
+    throw unsupported(site, ret, "as a return type: Cannot return a buffer to JavaScript (since byteLength and byteOffset are unknown); declare 'ptr' and use toBuffer");
+  }
   return Object.freeze({ args: Object.freeze(argTypes), returns: ret });
 }
 

@@ -40,7 +40,7 @@ describe("CFunction", () => {
     expect(() => new CFunction({ returns: "i32" } as never)).toThrow(expect.objectContaining({ name: "TypeError", code: "ERR_INVALID_ARG_TYPE", message: expect.stringContaining('"ptr"') }));
     for (const bad of [0, 16, 0n, -5]) expect(() => new CFunction({ ptr: bad, returns: "i32" })).toThrow(expect.objectContaining({ code: "ERR_FFI_INVALID_POINTER" }));
     expect(() => new CFunction({ ptr: "123" as never, returns: "i32" })).toThrow(expect.objectContaining({ code: "ERR_INVALID_ARG_TYPE" }));
-    expect(() => new CFunction({ ptr: s.get_hello.ptr, returns: "nope" as never })).toThrow(/Unknown type nope/);
+    expect(() => new CFunction({ ptr: s.get_hello.ptr, returns: "nope" as never })).toThrow(/Unknown return type nope/);
     expect(() => (CFunction as unknown as (d: unknown) => unknown)({ ptr: s.get_hello.ptr })).toThrow(/without 'new'/);
   });
 });

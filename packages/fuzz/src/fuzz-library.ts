@@ -330,7 +330,9 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
       if (verdict !== null) failure = await shrink(seed, options.path, original!, verdict);
     } else {
       for (let k = 0; runs < maxRuns && failure === undefined; k++) {
-        if (options.timeMs !== undefined && Date.now() - started >= options.timeMs) break;
+        // The budget stops between batches, after the first: time spent starting the child (long on a loaded
+        // machine) never leaves a run with no call at all.
+        if (k > 0 && options.timeMs !== undefined && Date.now() - started >= options.timeMs) break;
         const chunkSeed = nextSeed(seed, k);
         const inputs = generate(arb, chunkSeed, Math.min(batchSize, maxRuns - runs));
         // The first crash or hang ends the batch: later inputs are not run (each would cost a child or a timeout).

@@ -136,4 +136,10 @@ describe("fuzzLibrary options", () => {
     expect(updates.length).toBeGreaterThan(1);
     expect(updates.every((u) => u === "fuzzing")).toBe(true);
   });
+
+  it("a time budget shorter than starting the child still runs one batch", async () => {
+    const report = await fuzzLibrary({ library, symbol: "add_i32", args: ["i32", "i32"], returns: "i32", timeMs: 1, batchSize: 50 });
+    expect(report.ok).toBe(true);
+    expect(report.runs).toBe(50);
+  });
 });
