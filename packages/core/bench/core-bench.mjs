@@ -37,9 +37,14 @@ const raw = {
 const CB = koffi.proto("int32_t bench_cb(int32_t)");
 const rawCallCb = k.func("call_cb_n", "int32_t", [koffi.pointer(CB), "int32_t"]);
 
-/** A loop compiled on its own, so each case has its own inline caches. */
+/**
+ * A loop compiled on its own, so each case has its own inline caches. The source carries a unique number: V8 caches
+ * `new Function` by source text, and two loops of the same text (ours and the reference) would share one feedback
+ * vector, making each call site polymorphic (on Node 26 that kept `ptr()` from being inlined: 20+ ns instead of ~1).
+ */
+let loops = 0;
 function loop(body, setup = "") {
-  return new Function("f", "x", `"use strict"; return function run(n) { ${setup}; let s; for (let i = 0; i < n; i++) { ${body}; } return s; };`);
+  return new Function("f", "x", `"use strict"; /* loop ${++loops} */ return function run(n) { ${setup}; let s; for (let i = 0; i < n; i++) { ${body}; } return s; };`);
 }
 function timeOne(run, n) {
   const t0 = process.hrtime.bigint();
