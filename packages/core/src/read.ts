@@ -85,52 +85,98 @@ const TWO_32 = 4294967296;
  * const n = read.i32(p, 4); // the int32 at p + 4
  */
 export const read = Object.freeze({
+  /**
+   * Reads a C `uint8_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (0 to 255).
+   * @example read.u8(p) // 255 for the byte 0xff
+   */
   u8(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.u8()");
     return current.view.getUint8(a - current.base);
   },
+  /**
+   * Reads a C `int8_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (-128 to 127).
+   * @example read.i8(p) // -1 for the byte 0xff
+   */
   i8(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.i8()");
     return current.view.getInt8(a - current.base);
   },
+  /**
+   * Reads a C `uint16_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (0 to 65535).
+   * @example read.u16(p, 2) // the second uint16_t of an array
+   */
   u16(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.u16()");
     return current.view.getUint16(a - current.base, true);
   },
+  /**
+   * Reads a C `int16_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (-32768 to 32767).
+   * @example read.i16(p)
+   */
   i16(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.i16()");
     return current.view.getInt16(a - current.base, true);
   },
+  /**
+   * Reads a C `uint32_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (0 to 2^32-1).
+   * @example read.u32(p, 4 * i) // element i of a uint32_t array
+   */
   u32(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.u32()");
     return current.view.getUint32(a - current.base, true);
   },
+  /**
+   * Reads a C `int32_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (-2^31 to 2^31-1).
+   * @example read.i32(p, 4) // the int32_t at p + 4
+   */
   i32(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.i32()");
     return current.view.getInt32(a - current.base, true);
   },
+  /**
+   * Reads a C `float` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (the float widened to a double).
+   * @example read.f32(p)
+   */
   f32(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.f32()");
     return current.view.getFloat32(a - current.base, true);
   },
+  /**
+   * Reads a C `double` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number.
+   * @example read.f64(p, 8)
+   */
   f64(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.f64()");
     return current.view.getFloat64(a - current.base, true);
   },
+  /**
+   * Reads a C `uint64_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: bigint (0n to 2n**64n-1n).
+   * @example read.u64(p) // 18446744073709551615n for all bits set
+   */
   u64(ptr: Pointer | number | bigint, byteOffset?: number): bigint {
     const a = at(ptr, byteOffset, "read.u64()");
     return current.view.getBigUint64(a - current.base, true);
   },
+  /**
+   * Reads a C `int64_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: bigint (-(2n**63n) to 2n**63n-1n).
+   * @example read.i64(p) // -1n for all bits set
+   */
   i64(ptr: Pointer | number | bigint, byteOffset?: number): bigint {
     const a = at(ptr, byteOffset, "read.i64()");
     return current.view.getBigInt64(a - current.base, true);
   },
-  /** A pointer-sized unsigned value, as a number (rounded above 2^53, as in bun:ffi). */
+  /**
+   * Reads a C pointer (`void *`, `uintptr_t`) at `ptr + byteOffset`. JS: number (rounded above 2^53, as in bun:ffi).
+   * @example const next = read.ptr(node, 8) // a linked list's next field
+   */
   ptr(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.ptr()"), w = current, o = a - w.base;
     return w.view.getUint32(o, true) + w.view.getUint32(o + 4, true) * TWO_32;
   },
-  /** A pointer-sized signed value, as a number (rounded beyond ±2^53). */
+  /**
+   * Reads a C `intptr_t` / `ssize_t` at `ptr + byteOffset`. JS: number (rounded beyond ±2^53).
+   * @example read.intptr(p) // -1 for all bits set
+   */
   intptr(ptr: Pointer | number | bigint, byteOffset?: number): number {
     const a = at(ptr, byteOffset, "read.intptr()"), w = current, o = a - w.base;
     return w.view.getUint32(o, true) + w.view.getInt32(o + 4, true) * TWO_32;
