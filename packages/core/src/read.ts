@@ -37,16 +37,20 @@ const slots: Window[] = Array.from({ length: SLOTS }, empty);
 let current: Window = empty();
 
 function windowFor(page: number): Window {
-  const slot = slots[page & (SLOTS - 1)]!;
   // The first window starts at MIN_VALID_ADDRESS, never at 0: koffi.view aborts the process on NULL.
   const base = page === 0 ? MIN_VALID_ADDRESS : page * WINDOW;
-  slot.view = new DataView(koffi.view(base, WINDOW + 8 - (base - page * WINDOW)));
-  slot.base = base;
-  slot.lo = base;
-  // No window answers for the last 8 bytes of user space: a read there could run past its end.
-  slot.hi = Math.min((page + 1) * WINDOW, LAST_READ_START + 1);
-  slot.page = page;
-  return slot;
+  // A new object every time, never one mutated in place: a window's view and base always describe the same bytes,
+  // so a read can only ever go through a consistent pair. No window answers for the last 8 bytes of user space:
+  // a read there could run past its end.
+  const w: Window = {
+    page,
+    base,
+    lo: base,
+    hi: Math.min((page + 1) * WINDOW, LAST_READ_START + 1),
+    view: new DataView(koffi.view(base, WINDOW + 8 - (base - page * WINDOW))),
+  };
+  slots[page & (SLOTS - 1)] = w;
+  return w;
 }
 
 /** The checked path: validates the pointer (throws ERR_FFI_INVALID_POINTER or ERR_INVALID_ARG_TYPE) and makes its window current. */
@@ -90,80 +94,80 @@ export const read = Object.freeze({
    * @example read.u8(p) // 255 for the byte 0xff
    */
   u8(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.u8()");
-    return current.view.getUint8(a - current.base);
+    const a = at(ptr, byteOffset, "read.u8()"), w = current;
+    return w.view.getUint8(a - w.base);
   },
   /**
    * Reads a C `int8_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (-128 to 127).
    * @example read.i8(p) // -1 for the byte 0xff
    */
   i8(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.i8()");
-    return current.view.getInt8(a - current.base);
+    const a = at(ptr, byteOffset, "read.i8()"), w = current;
+    return w.view.getInt8(a - w.base);
   },
   /**
    * Reads a C `uint16_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (0 to 65535).
    * @example read.u16(p, 2) // the second uint16_t of an array
    */
   u16(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.u16()");
-    return current.view.getUint16(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.u16()"), w = current;
+    return w.view.getUint16(a - w.base, true);
   },
   /**
    * Reads a C `int16_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (-32768 to 32767).
    * @example read.i16(p)
    */
   i16(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.i16()");
-    return current.view.getInt16(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.i16()"), w = current;
+    return w.view.getInt16(a - w.base, true);
   },
   /**
    * Reads a C `uint32_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (0 to 2^32-1).
    * @example read.u32(p, 4 * i) // element i of a uint32_t array
    */
   u32(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.u32()");
-    return current.view.getUint32(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.u32()"), w = current;
+    return w.view.getUint32(a - w.base, true);
   },
   /**
    * Reads a C `int32_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (-2^31 to 2^31-1).
    * @example read.i32(p, 4) // the int32_t at p + 4
    */
   i32(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.i32()");
-    return current.view.getInt32(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.i32()"), w = current;
+    return w.view.getInt32(a - w.base, true);
   },
   /**
    * Reads a C `float` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number (the float widened to a double).
    * @example read.f32(p)
    */
   f32(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.f32()");
-    return current.view.getFloat32(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.f32()"), w = current;
+    return w.view.getFloat32(a - w.base, true);
   },
   /**
    * Reads a C `double` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: number.
    * @example read.f64(p, 8)
    */
   f64(ptr: Pointer | number | bigint, byteOffset?: number): number {
-    const a = at(ptr, byteOffset, "read.f64()");
-    return current.view.getFloat64(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.f64()"), w = current;
+    return w.view.getFloat64(a - w.base, true);
   },
   /**
    * Reads a C `uint64_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: bigint (0n to 2n**64n-1n).
    * @example read.u64(p) // 18446744073709551615n for all bits set
    */
   u64(ptr: Pointer | number | bigint, byteOffset?: number): bigint {
-    const a = at(ptr, byteOffset, "read.u64()");
-    return current.view.getBigUint64(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.u64()"), w = current;
+    return w.view.getBigUint64(a - w.base, true);
   },
   /**
    * Reads a C `int64_t` at `ptr + byteOffset` (little-endian, unaligned allowed). JS: bigint (-(2n**63n) to 2n**63n-1n).
    * @example read.i64(p) // -1n for all bits set
    */
   i64(ptr: Pointer | number | bigint, byteOffset?: number): bigint {
-    const a = at(ptr, byteOffset, "read.i64()");
-    return current.view.getBigInt64(a - current.base, true);
+    const a = at(ptr, byteOffset, "read.i64()"), w = current;
+    return w.view.getBigInt64(a - w.base, true);
   },
   /**
    * Reads a C pointer (`void *`, `uintptr_t`) at `ptr + byteOffset`. JS: number (rounded above 2^53, as in bun:ffi).
