@@ -15,7 +15,7 @@ function results(group: string): Map<string, unknown> {
 }
 
 describe("the Node groups", () => {
-  it("has the groups of the issue, each with its reference among its paths", () => {
+  it("has the documented groups, each with its reference among its paths", () => {
     expect(cases.groups.map((g) => g.group)).toEqual(["noop", "add_i32", "add_f64", "ret_i64", "sum_buf", "get_hello", "callback", "ptr", "read_u8", "to_array_buffer", "cstring"]);
     for (const g of cases.groups) expect(g.paths.map((p) => p.path)).toContain(g.reference);
     for (const name of ["noop", "add_i32", "add_f64", "ret_i64", "sum_buf", "get_hello"]) {

@@ -75,7 +75,6 @@ const cases = [
   ["JSCallback from a C loop (per call)", loop("s = f(x, 1000)")(core.call_cb_n, jsCb.ptr), loop("s = f(x, 1000)")(rawCallCb, kCb), 2e3, 1.1, "max"],
 ];
 
-// Bun's anchors on this kind of machine, for context (shared/anchors/README.md; not measured here).
 const results = [];
 for (const [name, a, b, n, target] of cases) {
   a(Math.min(n, 1e5)); b(Math.min(n, 1e5)); // warm up and let both optimise

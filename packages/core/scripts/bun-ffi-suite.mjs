@@ -9,7 +9,7 @@
  * it here. The script copies them into a temporary folder, swaps `bun:ffi` for @ffi-kit/core, and provides small
  * stand-ins for `bun:test` (over vitest), `harness`, and the few `Bun.*` helpers the tests use (`Bun.FFI`,
  * `Bun.spawn`, `Bun.spawnSync`, `Bun.which`, `Bun.write`, `Bun.gc`, `Bun.pathToFileURL`). It compiles the C
- * fixture `ffi-test.c` where Bun's `make compile-ffi-test` puts it (`/tmp/bun-ffi-test.{so,dylib}`). Every file
+ * fixture `ffi-test.c` to the fixed path Bun's own tests open (`bunFfiFixture` below). Every file
  * runs in its own process (vitest forks), so a crash fails one file.
  *
  * It prints vitest's report, then the counts: passed, failed, skipped by the tests themselves, and the failures
@@ -54,9 +54,11 @@ const work = mkdtempSync(join(tmpdir(), "ffi-kit-bun-suite-"));
 symlinkSync(join(repo, "node_modules"), join(work, "node_modules"), "dir");
 
 // --- the C fixture, where `make compile-ffi-test` would put it -------------------------------------------------
+// Bun's tests open this path literally (it is theirs, not a choice of this script).
+const bunFfiFixture = ["so", "dylib"].map((ext) => `/tmp/bun-ffi-test.${ext}`);
 const cc = ["cc", "gcc", "clang"].find((c) => spawnSync(c, ["--version"]).status === 0);
 if (existsSync(join(source, "ffi-test.c")) && cc) {
-  for (const out of ["/tmp/bun-ffi-test.so", "/tmp/bun-ffi-test.dylib"]) {
+  for (const out of bunFfiFixture) {
     const r = spawnSync(cc, ["-shared", "-fPIC", "-O1", "-o", out, join(source, "ffi-test.c")], { encoding: "utf8" });
     if (r.status !== 0) {
       console.error(r.stderr);
