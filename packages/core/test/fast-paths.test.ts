@@ -45,7 +45,9 @@ describe("read.* refuses addresses outside user space on its fast path", () => {
         }
         out[name] = [...codes].join(",");
       }
-      console.log(JSON.stringify({ out, u8: read.u8(BigInt(p), 3), i32: read.i32(p, 4), warm: typeof warm }));
+      // \`bytes\` is used after the reads: ptr() does not keep a view alive, and once the warm-up loop is optimised
+      // (OSR) a view that is never used again is garbage the collector may free, leaving p dangling.
+      console.log(JSON.stringify({ out, u8: read.u8(BigInt(p), 3), i32: read.i32(p, 4), warm: typeof warm, kept: bytes[0] }));
     `);
     expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: "" });
     const result = JSON.parse(r.stdout) as { out: Record<string, string>; u8: number; i32: number };
