@@ -7,6 +7,7 @@ import { compileUnit, identifierFor, mergeBindings, type Bindings, type Unit } f
 import { conversionMayRunUserCode, planArgument, planReturn } from "./conversion-codegen.js";
 import { callbackActivity } from "./callback-activity.js";
 import { generatedGlobals } from "./globals.js";
+import { startStackAt } from "./errors.js";
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
 
@@ -35,9 +36,17 @@ function argumentList(n: number): string[] {
  * user code (a getter of a view, CString or JSCallback may close the library), it is checked again after the
  * conversions, right before the call: signatures of numbers only pay nothing for that.
  */
-export function wrapperUnit(library: string, symbol: string, site: string, sig: Signature, raw: unknown, guard: Guard | null): Unit {
+export function wrapperUnit(
+  library: string,
+  symbol: string,
+  site: string,
+  sig: Signature,
+  raw: unknown,
+  guard: Guard | null,
+  entry: Entry = { fn: undefined },
+): Unit {
   const params = argumentList(sig.args.length);
-  const plans = sig.args.map((t, i) => planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`));
+  const plans = sig.args.map((t, i) => restacked(planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`), `S${i}`, entry));
   const ret = planReturn(sig.returns, "r");
   const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, ...plans.map((p) => p.bindings), ret.bindings, { $viewLength: generatedGlobals.$viewLength });
   const id = identifierFor(symbol, bindings);
@@ -63,6 +72,28 @@ export function wrapperUnit(library: string, symbol: string, site: string, sig: 
   return { library, symbol, kind: "function", text, bindings };
 }
 
+/** The compiled wrapper, once there is one: where the stack of a conversion error starts. */
+interface Entry {
+  fn: Function | undefined;
+}
+
+/**
+ * The plan with its slow converter (bound as `slow`) wrapped so that an error it throws has a stack starting at
+ * the user's call of the wrapper. Only the slow path pays the wrapper; the inline checks are unchanged.
+ */
+function restacked<P extends { bindings: Bindings }>(plan: P, slow: string, entry: Entry): P {
+  const convert = plan.bindings[slow] as ((v: unknown) => unknown) | undefined;
+  if (typeof convert !== "function") return plan;
+  const wrapped = (v: unknown): unknown => {
+    try {
+      return convert(v);
+    } catch (e) {
+      throw entry.fn === undefined ? e : startStackAt(e, entry.fn);
+    }
+  };
+  return { ...plan, bindings: { ...plan.bindings, [slow]: wrapped } };
+}
+
 function nativeUnit(library: string, symbol: string, arity: number, raw: unknown, guard: Guard): Unit {
   const params = argumentList(arity).join(", ");
   const bindings: Bindings = { F: raw, G: guard, D: callbackActivity };
@@ -83,8 +114,10 @@ export function wrapperSource(symbol: string, sig: Signature): string {
  * code generation) happens here, once; a call runs only the generated code.
  */
 export function compileCall(library: string, symbol: string, sig: Signature, raw: (...args: unknown[]) => unknown, guard: Guard): CompiledCall {
-  const unit = wrapperUnit(library, symbol, `${symbol}()`, sig, raw, guard);
+  const entry: Entry = { fn: undefined };
+  const unit = wrapperUnit(library, symbol, `${symbol}()`, sig, raw, guard, entry);
   const fn = compileUnit<(...args: unknown[]) => unknown>(unit);
+  entry.fn = fn;
   const native = compileUnit<(...args: unknown[]) => unknown>(nativeUnit(library, symbol, sig.args.length, raw, guard));
   if (fn.name !== symbol) Object.defineProperty(fn, "name", { value: symbol, configurable: true });
   if (native.name !== symbol) Object.defineProperty(native, "name", { value: symbol, configurable: true });

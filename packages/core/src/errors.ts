@@ -42,6 +42,12 @@ export type FFIErrorCode =
   // @ffi-kit/bench
   | "ERR_FFI_BENCH_NOT_BUILT";
 
+/**
+ * The errors ffi-kit made (FFIErrors and the Node-style errors of {@link withCode}): only these have their stack
+ * moved by {@link startStackAt}. An error thrown by user code that a conversion ran keeps its own stack.
+ */
+const ownErrors = new WeakSet<object>();
+
 /** Codes whose errors are `TypeError`s (bun:ffi throws TypeError for an invalid pointer). */
 const typeErrorCodes: ReadonlySet<string> = new Set(["ERR_FFI_INVALID_POINTER"]);
 
@@ -57,12 +63,14 @@ export class FFIError extends Error {
   constructor(code: FFIErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
+    ownErrors.add(this);
     // A TypeError-based twin for the codes that Bun throws as TypeError (the constructor returns it instead).
     if (new.target === FFIError && typeErrorCodes.has(code)) {
       const twin = new FFITypeError(message, options);
       Object.defineProperty(twin, "code", { value: code, enumerable: true });
       // Keep the stack pointing at the caller, not at this constructor.
       if (typeof this.stack === "string") Object.defineProperty(twin, "stack", { value: this.stack, writable: true, configurable: true });
+      ownErrors.add(twin);
       return twin as unknown as FFIError;
     }
   }
@@ -96,11 +104,11 @@ export function invalidPointer(message: string): FFIError {
 const captureStackTrace = (Error as { captureStackTrace?: (target: object, constructorOpt?: Function) => void }).captureStackTrace;
 
 /**
- * Makes the stack of an error of ffi-kit's (one with a `code`) start at the user's call of `entry`, the public
- * function that threw it, instead of deep inside ffi-kit. Returns the error, for `throw startStackAt(e, dlopen)`.
+ * Makes the stack of an error ffi-kit made start at the user's call of `entry`, the public function that threw
+ * it, instead of deep inside ffi-kit (any other value is returned untouched). Returns the error, for `throw startStackAt(e, dlopen)`.
  */
 export function startStackAt<E>(error: E, entry: Function): E {
-  if (captureStackTrace !== undefined && error instanceof Error && typeof (error as { code?: unknown }).code === "string") {
+  if (captureStackTrace !== undefined && typeof error === "object" && error !== null && ownErrors.has(error)) {
     captureStackTrace(error, entry);
   }
   return error;
@@ -109,6 +117,7 @@ export function startStackAt<E>(error: E, entry: Function): E {
 /** Attaches a Node-style `code` to a built-in error (`TypeError`, `RangeError`, `Error`). */
 export function withCode<E extends Error>(error: E, code: string): E & { code: string } {
   Object.defineProperty(error, "code", { value: code, enumerable: true, writable: true, configurable: true });
+  ownErrors.add(error);
   return error as E & { code: string };
 }
 

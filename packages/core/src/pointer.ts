@@ -1,5 +1,5 @@
 import { koffi } from "./koffi-engine.js";
-import { describeReceived, invalidArgType, invalidPointer, outOfRange } from "./errors.js";
+import { describeReceived, invalidArgType, invalidPointer, outOfRange, startStackAt } from "./errors.js";
 import { checkEmptyView } from "./extension-registry.js";
 import { privateSlot } from "./private-slot.js";
 import type { Pointer, TypedArray } from "./pointer-types.js";
@@ -75,6 +75,14 @@ function viewByteLength(view: unknown): number {
 }
 
 function ptrSlow(view: unknown, byteOffset: unknown): Pointer {
+  try {
+    return ptrChecked(view, byteOffset);
+  } catch (e) {
+    throw startStackAt(e, ptr);
+  }
+}
+
+function ptrChecked(view: unknown, byteOffset: unknown): Pointer {
   const length = viewByteLength(view);
   if (length === 0) {
     checkEmptyView(view as ArrayBufferView, "ptr()");

@@ -1,6 +1,6 @@
 import { koffi } from "./koffi-engine.js";
 import { checkedAddress } from "./pointer.js";
-import { outOfRange } from "./errors.js";
+import { outOfRange, startStackAt } from "./errors.js";
 import { MIN_VALID_ADDRESS, USER_ADDRESS_LIMIT } from "./address-space.js";
 import type { Pointer } from "./pointer-types.js";
 
@@ -55,9 +55,15 @@ function windowFor(page: number): Window {
 
 /** The checked path: validates the pointer (throws ERR_FFI_INVALID_POINTER or ERR_INVALID_ARG_TYPE) and makes its window current. */
 function miss(p: unknown, byteOffset: unknown, site: string): number {
-  const a = checkedAddress(p, byteOffset, site);
-  if (a > LAST_READ_START) {
-    throw outOfRange(`${site}: a read at ${a} could run past the end of user space (${USER_ADDRESS_LIMIT}); reading it would crash the process`);
+  let a: number;
+  try {
+    a = checkedAddress(p, byteOffset, site);
+    if (a > LAST_READ_START) {
+      throw outOfRange(`${site}: a read at ${a} could run past the end of user space (${USER_ADDRESS_LIMIT}); reading it would crash the process`);
+    }
+  } catch (e) {
+    // The stack starts at the user's call of read.*, not inside this module.
+    throw startStackAt(e, readerOfSite.get(site) ?? miss);
   }
   const page = Math.floor(a / WINDOW);
   const slot = slots[page & (SLOTS - 1)]!;
@@ -186,3 +192,6 @@ export const read = Object.freeze({
     return w.view.getUint32(o, true) + w.view.getInt32(o + 4, true) * TWO_32;
   },
 });
+
+/** The reader of each `site` string, so that an error's stack can start at the user's call (see `miss`). */
+const readerOfSite: ReadonlyMap<string, Function> = new Map(Object.entries(read).map(([name, f]) => [`read.${name}()`, f]));

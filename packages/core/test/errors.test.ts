@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CFunction, JSCallback, dlopen, linkSymbols, viewSource } from "@ffi-kit/core";
+import { CFunction, JSCallback, dlopen, linkSymbols, ptr, read, viewSource } from "@ffi-kit/core";
 import { fixture } from "./support/fixtures.js";
 
 /** The `at ...` lines of an error's stack. */
@@ -25,6 +25,40 @@ describe("error stacks start at the user's call", () => {
       () => viewSource({ f: { args: ["nope" as never] } }),
     ];
     for (const f of cases) expect(frames(f)[0]).toContain("errors.test.ts");
+  });
+
+  it("for calls with a bad argument, read.* and ptr(): the user's frame first, on fast and slow paths", () => {
+    const lib = dlopen(fixture("ffi"), {
+      add_i32_via_pointer: { args: ["i32", "i32"], returns: "i32" },
+      identity_ptr: { args: ["ptr"], returns: "ptr" },
+    });
+    const bytes = new Uint8Array(8);
+    // Warm every path first, so the optimised code throws too.
+    for (let i = 0; i < 20000; i++) lib.symbols.identity_ptr(bytes), read.u8(ptr(bytes), i & 7);
+    const cases: Array<() => unknown> = [
+      () => lib.symbols.add_i32_via_pointer(1, Symbol() as never),
+      () => lib.symbols.identity_ptr("x" as never),
+      () => lib.symbols.identity_ptr({} as never),
+      () => read.u8(16),
+      () => read.i64(2n ** 63n),
+      () => read.f64(ptr(bytes), 0.5),
+      () => ptr(5 as never),
+      () => ptr(bytes, 99),
+    ];
+    for (const f of cases) expect(frames(f)[0]).toContain("errors.test.ts");
+    lib.close();
+  });
+
+  it("an error user code throws during a conversion keeps its own stack", () => {
+    const lib = dlopen(fixture("ffi"), { identity_ptr: { args: ["ptr"], returns: "ptr" } });
+    const mine = Object.assign(new Error("mine"), { code: "ERR_MINE" });
+    const stack = mine.stack;
+    const cb = new JSCallback(() => 0, { args: [], returns: "i32" });
+    const fake = Object.create(cb, { ptr: { get: () => { throw mine; } } });
+    expect(() => lib.symbols.identity_ptr(fake)).toThrow(mine);
+    expect(mine.stack).toBe(stack);
+    cb.close();
+    lib.close();
   });
 
   it("for a call of a closed library: the wrapper the user called, then the user's frame", () => {
