@@ -29,6 +29,14 @@ describe("core's layout", () => {
     expect(cycles).toEqual([]);
   });
 
+  it("the root README's Layout table names every module of core/src, and only those", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    const layout = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
+    const listed = new Set([...layout.matchAll(/`([\w-]+\.ts)`/g)].map((m) => m[1]!));
+    const modules = readdirSync(src).filter((f) => f.endsWith(".ts"));
+    expect({ unlisted: modules.filter((f) => !listed.has(f)), missing: [...listed].filter((f) => !modules.includes(f)) }).toEqual({ unlisted: [], missing: [] });
+  });
+
   it("every name @ffi-kit/core/internal exports is imported by a sibling package, and it exports no raw koffi", () => {
     const internal = readFileSync(new URL("internal.ts", src), "utf8");
     const exported = [...internal.matchAll(/export \{([^}]*)\}/g)].flatMap((m) =>
