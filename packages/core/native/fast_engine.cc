@@ -1,0 +1,268 @@
+// ffi-kit's fast-call engine: one JS function per C signature shape whose V8 Fast API entry calls a C function
+// straight from optimised code, with an ordinary (slow) entry of the same semantics for the interpreter and for
+// calls V8 does not optimise.
+//
+// The first argument of every entry is the target address (a number, already validated by core); the others are
+// the already-converted arguments (core's generated wrapper does every JS-side conversion first). Entries never
+// run JS, never allocate on the JS heap in the fast path and never throw there.
+//
+// This is not a Node-API addon: V8's Fast API has no stable ABI, so the addon is built per Node major against the
+// running Node's headers. Node does not ship V8's fast-call header with its addon headers, so the few types the
+// engine needs are declared in fast_api_abi.h, per V8 version, and checked against V8 at load time (see Probe()).
+#include <node.h>
+#include <v8.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "fast_api_abi.h"
+
+namespace ffi_kit_fast {
+
+using v8::Context;
+using v8::FunctionCallbackInfo;
+using v8::FunctionTemplate;
+using v8::Isolate;
+using v8::Local;
+using v8::Object;
+using v8::Value;
+
+// How many calls took the fast entry, and how many the slow one (tests read them to see which path ran).
+static uint64_t fast_calls = 0;
+static uint64_t slow_calls = 0;
+// Set at load time: whether the declared Fast API layout is the running V8's (see LayoutMatches()).
+static bool layout_ok = false;
+
+template <typename T>
+struct Arg;  // how a C argument type reaches the engine from V8
+template <>
+struct Arg<int32_t> {
+  using V8 = int32_t;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kInt32;
+  static int32_t FromValue(Local<Value> v, Local<Context> c) { return v->Int32Value(c).FromMaybe(0); }
+};
+template <>
+struct Arg<uint32_t> {
+  using V8 = uint32_t;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kUint32;
+  static uint32_t FromValue(Local<Value> v, Local<Context> c) { return v->Uint32Value(c).FromMaybe(0); }
+};
+template <>
+struct Arg<float> {
+  using V8 = float;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat32;
+  static float FromValue(Local<Value> v, Local<Context> c) { return static_cast<float>(v->NumberValue(c).FromMaybe(0)); }
+};
+template <>
+struct Arg<double> {
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double FromValue(Local<Value> v, Local<Context> c) { return v->NumberValue(c).FromMaybe(0); }
+};
+
+template <typename R>
+struct Ret;  // how a C return type goes back to V8 (narrow integers widen to 32 bits)
+#define FFI_KIT_INT_RET(C, W, T)                                                                      \
+  template <>                                                                                         \
+  struct Ret<C> {                                                                                     \
+    using V8 = W;                                                                                     \
+    static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::T;                                  \
+    static void Set(const FunctionCallbackInfo<Value>& info, C r) { info.GetReturnValue().Set(static_cast<W>(r)); } \
+  };
+FFI_KIT_INT_RET(int8_t, int32_t, kInt32)
+FFI_KIT_INT_RET(uint8_t, uint32_t, kUint32)
+FFI_KIT_INT_RET(int16_t, int32_t, kInt32)
+FFI_KIT_INT_RET(uint16_t, uint32_t, kUint32)
+FFI_KIT_INT_RET(int32_t, int32_t, kInt32)
+FFI_KIT_INT_RET(uint32_t, uint32_t, kUint32)
+#undef FFI_KIT_INT_RET
+template <>
+struct Ret<float> {
+  using V8 = float;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat32;
+  static void Set(const FunctionCallbackInfo<Value>& info, float r) { info.GetReturnValue().Set(static_cast<double>(r)); }
+};
+template <>
+struct Ret<double> {
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static void Set(const FunctionCallbackInfo<Value>& info, double r) { info.GetReturnValue().Set(r); }
+};
+template <>
+struct Ret<bool> {
+  using V8 = bool;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kBool;
+  static void Set(const FunctionCallbackInfo<Value>& info, bool r) { info.GetReturnValue().Set(r); }
+};
+
+template <typename Fn>
+static inline Fn Target(double address) {
+  return reinterpret_cast<Fn>(static_cast<uintptr_t>(address));
+}
+
+template <typename R, typename... A>
+struct Entry {
+  using Fn = R (*)(A...);
+  static typename Ret<R>::V8 Fast(Local<Value> /* receiver */, double target, typename Arg<A>::V8... a) {
+    ++fast_calls;
+    return static_cast<typename Ret<R>::V8>(Target<Fn>(target)(a...));
+  }
+  template <size_t... I>
+  static R CallSlow(const FunctionCallbackInfo<Value>& info, Local<Context> c, double target, std::index_sequence<I...>) {
+    return Target<Fn>(target)(Arg<A>::FromValue(info[I + 1], c)...);
+  }
+  static void Slow(const FunctionCallbackInfo<Value>& info) {
+    ++slow_calls;
+    Local<Context> c = info.GetIsolate()->GetCurrentContext();
+    double target = info[0]->NumberValue(c).FromMaybe(0);
+    Ret<R>::Set(info, CallSlow(info, c, target, std::index_sequence_for<A...>()));
+  }
+  static const ffi_kit_abi::FunctionInfo& Info() {
+    static const ffi_kit_abi::TypeInfo args[] = {ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kV8Value),
+                                                 ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kFloat64),
+                                                 ffi_kit_abi::TypeInfo(Arg<A>::kType)...};
+    static const ffi_kit_abi::FunctionInfo info(ffi_kit_abi::TypeInfo(Ret<R>::kType), 2 + sizeof...(A), args);
+    return info;
+  }
+};
+
+template <typename... A>
+struct Entry<void, A...> {
+  using Fn = void (*)(A...);
+  static void Fast(Local<Value> /* receiver */, double target, typename Arg<A>::V8... a) {
+    ++fast_calls;
+    Target<Fn>(target)(a...);
+  }
+  template <size_t... I>
+  static void CallSlow(const FunctionCallbackInfo<Value>& info, Local<Context> c, double target, std::index_sequence<I...>) {
+    Target<Fn>(target)(Arg<A>::FromValue(info[I + 1], c)...);
+  }
+  static void Slow(const FunctionCallbackInfo<Value>& info) {
+    ++slow_calls;
+    Local<Context> c = info.GetIsolate()->GetCurrentContext();
+    double target = info[0]->NumberValue(c).FromMaybe(0);
+    CallSlow(info, c, target, std::index_sequence_for<A...>());
+  }
+  static const ffi_kit_abi::FunctionInfo& Info() {
+    static const ffi_kit_abi::TypeInfo args[] = {ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kV8Value),
+                                                 ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kFloat64),
+                                                 ffi_kit_abi::TypeInfo(Arg<A>::kType)...};
+    static const ffi_kit_abi::FunctionInfo info(ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kVoid), 2 + sizeof...(A), args);
+    return info;
+  }
+};
+
+constexpr int kMaxArity = 3;
+
+template <typename R, typename... A>
+static Local<v8::Function> Build(Isolate* isolate, Local<Context> context) {
+  using E = Entry<R, A...>;
+  static const v8::CFunction fast(reinterpret_cast<const void*>(&E::Fast), ffi_kit_abi::AsV8(&E::Info()));
+  Local<FunctionTemplate> t = FunctionTemplate::New(isolate, E::Slow, Local<Value>(), v8::Local<v8::Signature>(),
+                                                    1 + sizeof...(A), v8::ConstructorBehavior::kThrow,
+                                                    v8::SideEffectType::kHasSideEffect, &fast);
+  return t->GetFunction(context).ToLocalChecked();
+}
+
+// Walks the argument codes ("i" int32, "u" uint32, "f" float, "d" double) to the matching instantiation.
+template <typename R, typename... A>
+static Local<v8::Function> Pick(Isolate* isolate, Local<Context> context, const char* codes) {
+  if (*codes == 0) return Build<R, A...>(isolate, context);
+  if constexpr (sizeof...(A) < kMaxArity) {
+    switch (*codes) {
+      case 'i': return Pick<R, A..., int32_t>(isolate, context, codes + 1);
+      case 'u': return Pick<R, A..., uint32_t>(isolate, context, codes + 1);
+      case 'f': return Pick<R, A..., float>(isolate, context, codes + 1);
+      case 'd': return Pick<R, A..., double>(isolate, context, codes + 1);
+      default: break;
+    }
+  }
+  return Local<v8::Function>();
+}
+
+static Local<v8::Function> PickReturn(Isolate* isolate, Local<Context> context, char ret, const char* codes) {
+  switch (ret) {
+    case 'v': return Pick<void>(isolate, context, codes);
+    case 'b': return Pick<bool>(isolate, context, codes);
+    case 'c': return Pick<int8_t>(isolate, context, codes);
+    case 'C': return Pick<uint8_t>(isolate, context, codes);
+    case 's': return Pick<int16_t>(isolate, context, codes);
+    case 'S': return Pick<uint16_t>(isolate, context, codes);
+    case 'i': return Pick<int32_t>(isolate, context, codes);
+    case 'u': return Pick<uint32_t>(isolate, context, codes);
+    case 'f': return Pick<float>(isolate, context, codes);
+    case 'd': return Pick<double>(isolate, context, codes);
+    default: return Local<v8::Function>();
+  }
+}
+
+// entry(...codes): Function | undefined. The codes are character codes: the return type, then the argument types
+// ("iii" is int32_t(int32_t, int32_t)). undefined for a shape the engine does not have.
+static void MakeEntry(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  Local<Context> context = isolate->GetCurrentContext();
+  if (!layout_ok) return;
+  if (info.Length() < 1 || info.Length() > kMaxArity + 1) return;
+  char shape[kMaxArity + 2] = {0};
+  for (int i = 0; i < info.Length(); i++) {
+    if (!info[i]->IsInt32()) return;
+    int32_t code = info[i].As<v8::Int32>()->Value();
+    if (code <= 0 || code > 127) return;
+    shape[i] = static_cast<char>(code);
+  }
+  Local<v8::Function> fn = PickReturn(isolate, context, shape[0], shape + 1);
+  if (!fn.IsEmpty()) info.GetReturnValue().Set(fn);
+}
+
+static void Counters(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  Local<v8::Array> a = v8::Array::New(isolate, 2);
+  Local<Context> c = isolate->GetCurrentContext();
+  a->Set(c, 0, v8::Number::New(isolate, static_cast<double>(fast_calls))).Check();
+  a->Set(c, 1, v8::Number::New(isolate, static_cast<double>(slow_calls))).Check();
+  info.GetReturnValue().Set(a);
+}
+
+// Whether V8's own code sees the declared layout: its exported constructor stored the return type, the argument
+// count and the argument array where the declarations put them, and its exported ArgumentInfo() strides the
+// array by the declared size. When not, the addon serves no entries (core then uses koffi).
+static bool LayoutMatches() {
+  static const ffi_kit_abi::TypeInfo args[] = {ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kV8Value),
+                                               ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kFloat64),
+                                               ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kInt32)};
+  static const ffi_kit_abi::FunctionInfo info(ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kUint32), 3, args);
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(&info);
+  unsigned int count;
+  const void* array;
+  std::memcpy(&count, bytes + 4, sizeof count);
+  std::memcpy(&array, bytes + 8, sizeof array);
+  return bytes[0] == static_cast<unsigned char>(ffi_kit_abi::Type::kUint32) && count == 3 && array == args &&
+         &info.ArgumentInfo(1) == &args[1] && &info.ArgumentInfo(2) == &args[2] &&
+         info.ArgumentInfo(2).type() == ffi_kit_abi::Type::kInt32;
+}
+
+}  // namespace ffi_kit_fast
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  auto set = [&](const char* name, v8::FunctionCallback fn) {
+    exports
+        ->Set(context, v8::String::NewFromUtf8(isolate, name).ToLocalChecked(),
+              v8::FunctionTemplate::New(isolate, fn)->GetFunction(context).ToLocalChecked())
+        .Check();
+  };
+  exports
+      ->Set(context, v8::String::NewFromUtf8(isolate, "layoutMatches").ToLocalChecked(),
+            v8::Boolean::New(isolate, ffi_kit_fast::layout_ok = ffi_kit_fast::LayoutMatches()))
+      .Check();
+  set("entry", ffi_kit_fast::MakeEntry);
+  set("counters", ffi_kit_fast::Counters);
+  exports
+      ->Set(context, v8::String::NewFromUtf8(isolate, "v8").ToLocalChecked(),
+            v8::String::NewFromUtf8(isolate, V8_VERSION_STRING_FOR_FFI_KIT).ToLocalChecked())
+      .Check();
+  exports
+      ->Set(context, v8::String::NewFromUtf8(isolate, "maxArity").ToLocalChecked(),
+            v8::Integer::New(isolate, ffi_kit_fast::kMaxArity))
+      .Check();
+}
