@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
 
 #include "fast_api_abi.h"
 
@@ -60,6 +62,19 @@ struct Arg<double> {
   static double FromValue(Local<Value> v, Local<Context> c) { return v->NumberValue(c).FromMaybe(0); }
 };
 
+template <>
+struct Arg<void*> {  // an address core has already checked (a non-negative integer below 2^53)
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static void* FromValue(Local<Value> v, Local<Context> c) { return FromV8(v->NumberValue(c).FromMaybe(0)); }
+  static void* FromV8(double d) { return reinterpret_cast<void*>(static_cast<uintptr_t>(d)); }
+};
+template <typename T>
+static inline T FromV8(typename Arg<T>::V8 v) {
+  if constexpr (std::is_same_v<T, void*>) return Arg<void*>::FromV8(v);
+  else return v;
+}
+
 template <typename R>
 struct Ret;  // how a C return type goes back to V8 (narrow integers widen to 32 bits)
 #define FFI_KIT_INT_RET(C, W, T)                                                                      \
@@ -105,7 +120,7 @@ struct Entry {
   using Fn = R (*)(A...);
   static typename Ret<R>::V8 Fast(Local<Value> /* receiver */, double target, typename Arg<A>::V8... a) {
     ++fast_calls;
-    return static_cast<typename Ret<R>::V8>(Target<Fn>(target)(a...));
+    return static_cast<typename Ret<R>::V8>(Target<Fn>(target)(FromV8<A>(a)...));
   }
   template <size_t... I>
   static R CallSlow(const FunctionCallbackInfo<Value>& info, Local<Context> c, double target, std::index_sequence<I...>) {
@@ -131,7 +146,7 @@ struct Entry<void, A...> {
   using Fn = void (*)(A...);
   static void Fast(Local<Value> /* receiver */, double target, typename Arg<A>::V8... a) {
     ++fast_calls;
-    Target<Fn>(target)(a...);
+    Target<Fn>(target)(FromV8<A>(a)...);
   }
   template <size_t... I>
   static void CallSlow(const FunctionCallbackInfo<Value>& info, Local<Context> c, double target, std::index_sequence<I...>) {
@@ -164,7 +179,7 @@ static Local<v8::Function> Build(Isolate* isolate, Local<Context> context) {
   return t->GetFunction(context).ToLocalChecked();
 }
 
-// Walks the argument codes ("i" int32, "u" uint32, "f" float, "d" double) to the matching instantiation.
+// Walks the argument codes ("i" int32, "u" uint32, "f" float, "d" double, "p" address as a number) to the matching instantiation.
 template <typename R, typename... A>
 static Local<v8::Function> Pick(Isolate* isolate, Local<Context> context, const char* codes) {
   if (*codes == 0) return Build<R, A...>(isolate, context);
@@ -174,6 +189,7 @@ static Local<v8::Function> Pick(Isolate* isolate, Local<Context> context, const 
       case 'u': return Pick<R, A..., uint32_t>(isolate, context, codes + 1);
       case 'f': return Pick<R, A..., float>(isolate, context, codes + 1);
       case 'd': return Pick<R, A..., double>(isolate, context, codes + 1);
+      case 'p': return Pick<R, A..., void*>(isolate, context, codes + 1);
       default: break;
     }
   }

@@ -10,6 +10,7 @@ import { generatedGlobals } from "./globals.js";
 import { startStackAt } from "./errors.js";
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
+import { engineState, fastEngineLoaded, fastEngineName, fastNeedsNumber, fastShape, type FastTarget } from "./fast-engine.js";
 
 /** The compiled JS side of one native function: the wrapper, its source, and the guarded raw function. */
 export interface CompiledCall {
@@ -44,31 +45,48 @@ export function wrapperUnit(
   raw: unknown,
   guard: Guard | null,
   entry: Entry = { fn: undefined },
+  fast?: FastTarget,
 ): Unit {
   const params = argumentList(sig.args.length);
   const plans = sig.args.map((t, i) => restacked(planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`), `S${i}`, entry));
   const ret = planReturn(sig.returns, "r");
-  const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, ...plans.map((p) => p.bindings), ret.bindings, { $viewLength: generatedGlobals.$viewLength });
+  const engine = fast ? { X: fast.entry, T: fast.address, E: engineState } : {};
+  const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, engine, ...plans.map((p) => p.bindings), ret.bindings, { $viewLength: generatedGlobals.$viewLength });
   const id = identifierFor(symbol, bindings);
   const recheck = sig.args.some(conversionMayRunUserCode);
+  const assign = sig.returns === FFIType.void ? "" : "const r = ";
+  // With the fast engine, its entry X (target address T) takes the converted values; koffi (F) takes the call
+  // while a koffi callback is registered (C could call it, and a fast call must not run JS), or when a pointer
+  // argument is a view rather than an address.
+  const numbers = sig.args.flatMap((t, i) => (fast && fastNeedsNumber(t) ? [` && typeof c${i} === "number"`] : [])).join("");
+  const call = (args: string[]): string =>
+    fast ? `E.callbacks === 0${numbers} ? X(${["T", ...args].join(", ")}) : F(${args.join(", ")})` : `F(${args.join(", ")})`;
+  const converted = plans.map((_, i) => `c${i}`);
   let body: string;
   if (recheck) {
     // A view converted early can be detached by user code that a later conversion runs (a getter of a JSCallback
     // or CString): such views are measured again, through the built-in getter, once every conversion is done.
     const lastUserCode = sig.args.findLastIndex(conversionMayRunUserCode);
     const remeasured = sig.args.map((t, i) => i < lastUserCode && takesView(t));
-    const converted = plans.map((p, i) => `  ${remeasured[i] ? "let" : "const"} c${i} = ${p.expression};\n`).join("");
+    const conversions = plans.map((p, i) => `  ${remeasured[i] ? "let" : "const"} c${i} = ${p.expression};\n`).join("");
     const remeasure = remeasured
       .map((yes, i) => (yes ? `  if (typeof c${i} === "object" && c${i} !== null && !($viewLength(c${i}) > 0)) c${i} = S${i}(c${i});\n` : ""))
       .join("");
-    body = `${converted}${remeasure}  if (G.closed) G.fail();\n  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((_, i) => `c${i}`).join(", ")});\n`;
+    body = `${conversions}${remeasure}  if (G.closed) G.fail();\n  ${assign}${call(converted)};\n`;
+  } else if (fast) {
+    body = `${plans.map((p, i) => `  const c${i} = ${p.expression};\n`).join("")}  ${assign}${call(converted)};\n`;
   } else {
-    body = `  ${sig.returns === FFIType.void ? "" : "const r = "}F(${plans.map((p) => p.expression).join(", ")});\n`;
+    body = `  ${assign}${call(plans.map((p) => p.expression))};\n`;
   }
   // D.failed: a JS callback threw during the call (C got the zero value); its error is thrown now.
   body += "  if (D.failed) D.rethrow();\n";
   if (sig.returns !== FFIType.void) body += `  return ${ret.expression};\n`;
-  const text = `function ${id}(${params.join(", ")}) {\n  if (G.closed) G.fail();\n${body}}`;
+  const engineNote = fast
+    ? `  // engine: ${fastEngineName()}; koffi while a koffi callback is registered\n`
+    : fastEngineLoaded()
+      ? "  // engine: koffi (the fast engine does not take this signature)\n"
+      : "";
+  const text = `function ${id}(${params.join(", ")}) {\n${engineNote}  if (G.closed) G.fail();\n${body}}`;
   return { library, symbol, kind: "function", text, bindings };
 }
 
@@ -106,16 +124,25 @@ const placeholderGuard: Guard = { closed: false, fail: (): never => { throw new 
 
 /** The source of the wrapper of `symbol` (what `viewSource` shows; the same text the compiled wrapper has). */
 export function wrapperSource(symbol: string, sig: Signature): string {
-  return wrapperUnit("", symbol, `${symbol}()`, sig, null, placeholderGuard).text;
+  const fast = fastShape(sig) === undefined ? undefined : placeholderFast;
+  return wrapperUnit("", symbol, `${symbol}()`, sig, null, placeholderGuard, undefined, fast).text;
 }
+const placeholderFast: FastTarget = { entry: () => undefined, address: 0 };
 
 /**
  * Compiles the wrapper for one native function. All per-declaration work (type resolution, conversion planning,
  * code generation) happens here, once; a call runs only the generated code.
  */
-export function compileCall(library: string, symbol: string, sig: Signature, raw: (...args: unknown[]) => unknown, guard: Guard): CompiledCall {
+export function compileCall(
+  library: string,
+  symbol: string,
+  sig: Signature,
+  raw: (...args: unknown[]) => unknown,
+  guard: Guard,
+  fast?: FastTarget,
+): CompiledCall {
   const entry: Entry = { fn: undefined };
-  const unit = wrapperUnit(library, symbol, `${symbol}()`, sig, raw, guard, entry);
+  const unit = wrapperUnit(library, symbol, `${symbol}()`, sig, raw, guard, entry, fast);
   const fn = compileUnit<(...args: unknown[]) => unknown>(unit);
   entry.fn = fn;
   const native = compileUnit<(...args: unknown[]) => unknown>(nativeUnit(library, symbol, sig.args.length, raw, guard));

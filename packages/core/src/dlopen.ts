@@ -2,6 +2,7 @@ import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
+import { fastTarget } from "./fast-engine.js";
 import { createGuard, checkSymbolName, openLibraryHandle, type Guard } from "./library-handle.js";
 import { libraryPathArgument } from "./library-path.js";
 import type { ConvertFns, FFIFunction, Library } from "./signature-types.js";
@@ -44,9 +45,10 @@ function open<const Fns extends Record<string, FFIFunction>>(path: string | URL,
       const raw = lib.declare(name, ret, args);
       const guard = createGuard("ERR_FFI_LIBRARY_CLOSED", () => `Cannot call "${name}": the library "${file}" was closed`);
       guards.push(guard);
-      const compiled = compileCall(file, name, sig, raw, guard);
+      const address = lib.address(name);
+      const compiled = compileCall(file, name, sig, raw, guard, fastTarget(sig, address));
       Object.defineProperties(compiled.fn, {
-        ptr: { value: lib.address(name), enumerable: true },
+        ptr: { value: address, enumerable: true },
         native: { value: compiled.native },
         source: { value: compiled.source },
       });

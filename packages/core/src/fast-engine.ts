@@ -1,0 +1,154 @@
+/**
+ * The optional fast-call engine: core's own addon (native/fast_engine.cc) whose entries V8 calls straight from
+ * optimised code through its Fast API, for C functions of scalar signatures. koffi stays the engine of everything
+ * else, and of every call while a koffi callback is registered (a fast call must not run JavaScript, and a C
+ * function may call any registered callback).
+ *
+ * The addon is built per Node major (V8's Fast API has no stable ABI) into
+ * `fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node`. When it is missing, fails to load, or its
+ * declared layout is not the running V8's, core uses koffi for every call, silently. `FFI_KIT_ENGINE=koffi` turns
+ * the engine off; `FFI_KIT_ENGINE=fast` turns it on where it loads.
+ */
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { FFIType } from "./ffi-type.js";
+import { koffi } from "./koffi-engine.js";
+import type { Signature } from "./signature.js";
+
+interface FastAddon {
+  readonly layoutMatches: boolean;
+  readonly maxArity: number;
+  readonly v8: string;
+  entry(...codes: number[]): ((...args: unknown[]) => unknown) | undefined;
+  counters(): [number, number];
+}
+
+/** What a wrapper over the fast engine reads on every call: koffi callbacks registered now (fast only at 0). */
+export interface EngineState {
+  callbacks: number;
+}
+export const engineState: EngineState = { callbacks: 0 };
+
+/** The engine of a declaration: the fast entry for its shape and the target's address, or none (koffi). */
+export interface FastTarget {
+  readonly entry: (...args: unknown[]) => unknown;
+  readonly address: number;
+}
+
+// Argument codes of the addon: i int32, u uint32, f float, d double, p address (a number; a view goes to koffi).
+const argCode: Partial<Record<number, string>> = {
+  [FFIType.char]: "i",
+  [FFIType.i8]: "i",
+  [FFIType.i16]: "i",
+  [FFIType.i32]: "i",
+  [FFIType.u8]: "u",
+  [FFIType.u16]: "u",
+  [FFIType.u32]: "u",
+  [FFIType.f32]: "f",
+  [FFIType.f64]: "d",
+  [FFIType.ptr]: "p",
+};
+// Return codes: the exact C type, so that narrow integers are widened as C defines them.
+const returnCode: Partial<Record<number, string>> = {
+  [FFIType.void]: "v",
+  [FFIType.bool]: "b",
+  [FFIType.char]: "c",
+  [FFIType.i8]: "c",
+  [FFIType.u8]: "C",
+  [FFIType.i16]: "s",
+  [FFIType.u16]: "S",
+  [FFIType.i32]: "i",
+  [FFIType.u32]: "u",
+  [FFIType.f32]: "f",
+  [FFIType.f64]: "d",
+};
+
+/** Whether an argument of `type` reaches the fast entry only when its converted value is a number. */
+export function fastNeedsNumber(type: number): boolean {
+  return type === FFIType.ptr;
+}
+
+function wanted(): boolean {
+  const choice = process.env.FFI_KIT_ENGINE;
+  return choice === "fast";
+}
+
+function load(): FastAddon | undefined {
+  if (!wanted()) return undefined;
+  try {
+    const dir = fileURLToPath(new URL("..", import.meta.url));
+    const file = join(dir, "fast-engine", `${process.platform}-${process.arch}-abi${process.versions.modules}`, "ffi_kit_fast.node");
+    const addon = createRequire(import.meta.url)(file) as FastAddon;
+    if (addon.layoutMatches !== true || typeof addon.entry !== "function") return undefined;
+    countKoffiCallbacks();
+    return addon;
+  } catch {
+    return undefined; // no build for this Node: koffi serves every call
+  }
+}
+
+/**
+ * Counts koffi callbacks registered in this process (core's JSCallback, and any other user of this koffi), so
+ * that wrappers call through koffi while any exists: C may call a registered callback, which runs JavaScript,
+ * and V8 forbids that inside a fast call.
+ */
+function countKoffiCallbacks(): void {
+  const k = koffi as unknown as { register: (...a: unknown[]) => unknown; unregister: (...a: unknown[]) => unknown };
+  const register = k.register;
+  const unregister = k.unregister;
+  k.register = function (this: unknown, ...args: unknown[]) {
+    const handle = register.apply(this, args);
+    engineState.callbacks++;
+    return handle;
+  };
+  k.unregister = function (this: unknown, ...args: unknown[]) {
+    const result = unregister.apply(this, args);
+    if (engineState.callbacks > 0) engineState.callbacks--;
+    return result;
+  };
+}
+
+const addon = load();
+const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>();
+
+/** The shape code of a signature the fast engine takes ("iii": int32(int32, int32)), or undefined. */
+export function fastShape(sig: Signature): string | undefined {
+  if (addon === undefined || sig.args.length > addon.maxArity) return undefined;
+  const ret = returnCode[sig.returns];
+  if (ret === undefined) return undefined;
+  let shape = ret;
+  for (const t of sig.args) {
+    const c = argCode[t];
+    if (c === undefined) return undefined;
+    shape += c;
+  }
+  return shape;
+}
+
+/** The fast entry for `sig` at `address`, or undefined when koffi is the engine of that declaration. */
+export function fastTarget(sig: Signature, address: number): FastTarget | undefined {
+  const shape = fastShape(sig);
+  if (shape === undefined || !(address > 0 && address < 2 ** 53)) return undefined;
+  let entry = entries.get(shape);
+  if (!entries.has(shape)) {
+    entry = addon!.entry(...[...shape].map((c) => c.charCodeAt(0)));
+    entries.set(shape, entry);
+  }
+  return entry === undefined ? undefined : { entry, address };
+}
+
+/** Calls taken by the fast entries and by their ordinary (slow) entries so far: `[fast, slow]`. For tests. */
+export function fastEngineCounters(): [number, number] | undefined {
+  return addon?.counters();
+}
+
+/** Whether the fast engine loaded (it is wanted, built for this Node, and its layout is the running V8's). */
+export function fastEngineLoaded(): boolean {
+  return addon !== undefined;
+}
+
+/** Which engine is available: `"fast (V8 <version> Fast API)"` or `"koffi"`. */
+export function fastEngineName(): string {
+  return addon === undefined ? "koffi" : `fast (V8 ${addon.v8} Fast API)`;
+}
