@@ -1,0 +1,193 @@
+/**
+ * The fast-call engine (V8 Fast API entries for scalar signatures): V8 really takes it once a wrapper is
+ * optimised, every value converts exactly as through koffi (interpreted and optimised), closing and JS callbacks
+ * behave as with koffi, and `FFI_KIT_ENGINE=koffi` turns it off. Each case runs in its own child process with the
+ * engine chosen by the environment, so a crash fails one test instead of the run.
+ */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { fixture } from "./support/fixtures.js";
+
+const addon = fileURLToPath(
+  new URL(`../fast-engine/${process.platform}-${process.arch}-abi${process.versions.modules}/ffi_kit_fast.node`, import.meta.url),
+);
+
+function run(engine: string | undefined, body: string): unknown {
+  const env: NodeJS.ProcessEnv = { ...process.env, FIXTURE: fixture("fastcall"), FFI: fixture("ffi"), ADDON: addon };
+  if (engine === undefined) delete env.FFI_KIT_ENGINE;
+  else env.FFI_KIT_ENGINE = engine;
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `
+      import { dlopen, JSCallback, ptr } from "@ffi-kit/core";
+      import { createRequire } from "node:module";
+      import koffi from "koffi";
+      const require = createRequire(import.meta.url);
+      // The addon core loaded (the same file, so the same module and counters), when it loaded.
+      const counters = () => (process.env.FFI_KIT_ENGINE === "fast" ? require(process.env.ADDON).counters() : [0, 0]);
+      const code = (f) => { try { const v = f(); return ["ok", typeof v === "bigint" ? String(v) + "n" : Object.is(v, -0) ? "-0" : v]; } catch (e) { return [e.code ?? e.name, e.name]; } };
+      let out;
+      ${body}
+      console.log(JSON.stringify(out));
+    `,
+    ],
+    { encoding: "utf8", env, cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 120_000 },
+  );
+  expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: "" });
+  return JSON.parse(r.stdout);
+}
+
+const DECLS = `{
+  noop: { args: [], returns: "void" },
+  count_noop: { args: [], returns: "void" },
+  noop_count: { args: [], returns: "u32" },
+  mix3: { args: ["i32", "u32", "f64"], returns: "i32" },
+  scale_f32: { args: ["f32", "f32"], returns: "f32" },
+  low16: { args: ["u32"], returns: "u16" },
+  neg_i8: { args: ["i8"], returns: "i8" },
+  both: { args: ["i32", "i32"], returns: "bool" },
+  byte_at: { args: ["ptr", "u32"], returns: "u32" },
+  low_bits: { args: ["ptr", "u32"], returns: "u32" },
+  call_stored_cb: { args: ["i32"], returns: "i32" },
+}`;
+
+describe("fast engine", () => {
+  it("is built for this Node (the package build makes it)", () => {
+    expect(existsSync(addon)).toBe(true);
+  });
+
+  it("V8 takes the fast entry once the wrapper is optimised; the wrapper says which engine it uses", () => {
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, ${DECLS});
+      const s = lib.symbols;
+      const before = counters();
+      let x = 0;
+      for (let i = 0; i < 200000; i++) { s.count_noop(); x = s.mix3(x & 1023, i, 0.5); }
+      const after = counters();
+      out = {
+        fast: after[0] - before[0], slow: after[1] - before[1], calls: s.noop_count(), x,
+        source: s.mix3.source,
+        ptrSource: s.byte_at.source,
+      };
+    `) as { fast: number; slow: number; calls: number; x: number; source: string; ptrSource: string };
+    expect(out.calls).toBe(200000);
+    // Calls before optimisation take the slow entry; most of the loop runs optimised.
+    expect(out.fast + out.slow).toBe(400000);
+    expect(out.fast).toBeGreaterThan(300000);
+    expect(out.source).toMatch(/\/\/ engine: fast \(V8 \d+\.\d+ Fast API\)/);
+    expect(out.source).toContain("E.callbacks === 0 ? X(T, c0, c1, c2) : F(c0, c1, c2)");
+    expect(out.ptrSource).toContain('E.callbacks === 0 && typeof c0 === "number" ? X(T, c0, c1) : F(c0, c1)');
+  });
+
+  it("is off by default and with FFI_KIT_ENGINE=koffi: the wrapper is koffi's", () => {
+    for (const engine of [undefined, "koffi"]) {
+      const out = run(engine, `
+        const lib = dlopen(process.env.FIXTURE, ${DECLS});
+        out = lib.symbols.mix3.source;
+      `) as string;
+      expect(out).not.toContain("X(T");
+      expect(out).toContain("const r = F(");
+    }
+  });
+
+  // Every input through each declaration, interpreted (first calls) and optimised (after a warm-up loop), with
+  // each engine: the outcomes (values and error codes) must be the same.
+  const VALUES = `[0, 1, -1, 7, 127, 128, 255, 256, -129, 65535, 65536, 2147483647, 2147483648, 4294967295, 4294967296,
+    -2147483648, -2147483649, 1.5, -1.5, 0.49999999999999994, -0, NaN, Infinity, -Infinity, 1e300, -1e300, 2 ** 53, 3.4e38, 1e-45,
+    "12", "", "x", true, false, null, undefined, 5n, -5n, 2n ** 70n, {}, [], [3], { valueOf() { return 9; } }, Symbol.iterator]`;
+  const TABLE = `
+    const lib = dlopen(process.env.FIXTURE, ${DECLS});
+    const s = lib.symbols;
+    const values = ${VALUES};
+    const buf = new Uint8Array([10, 20, 30, 40]);
+    const calls = {
+      mix3: (v) => [s.mix3(v, 3, 0.5), s.mix3(1, v, 0.5), s.mix3(1, 3, v)],
+      scale_f32: (v) => [s.scale_f32(v, 1), s.scale_f32(1.1, v)],
+      low16: (v) => s.low16(v),
+      neg_i8: (v) => s.neg_i8(v),
+      both: (v) => [s.both(v, 1), s.both(1, v)],
+      byte_at: (v) => [s.byte_at(buf, 2), s.byte_at(ptr(buf), 3)],
+      low_bits: (v) => [s.low_bits(v, 0), s.low_bits(v, 32), s.low_bits(4096, v), s.low_bits(buf, 64) === s.low_bits(ptr(buf), 0)],
+    };
+    const pass = () => Object.fromEntries(Object.entries(calls).map(([name, f]) => [name, values.map((v) => code(() => f(v)))]));
+    const interpreted = pass();
+    for (let i = 0; i < 30000; i++) { s.mix3(i, i, i); s.scale_f32(i, 0.5); s.low16(i); s.neg_i8(i); s.both(i, 1); s.byte_at(buf, i & 3); s.low_bits(i, 0); }
+    const optimised = pass();
+    out = { interpreted, optimised, counters: counters() };
+  `;
+
+  it("converts every value as koffi does, interpreted and optimised (hostile values included)", () => {
+    const fast = run("fast", TABLE) as { interpreted: unknown; optimised: unknown; counters: [number, number] };
+    const koffi = run("koffi", TABLE) as { interpreted: unknown; optimised: unknown };
+    expect(fast.counters[0]).toBeGreaterThan(0);
+    expect(fast.counters[1]).toBeGreaterThan(0);
+    expect(fast.interpreted).toEqual(koffi.interpreted);
+    expect(fast.optimised).toEqual(koffi.optimised);
+    expect(fast.optimised).toEqual(koffi.interpreted);
+  });
+
+  it("a call after close() throws ERR_FFI_LIBRARY_CLOSED, optimised or not", () => {
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, ${DECLS});
+      const f = lib.symbols.mix3;
+      let x = 0;
+      for (let i = 0; i < 100000; i++) x = f(x & 1023, 1, 0);
+      lib.close();
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(code(() => f(1, 2, 3)));
+      out = { x, results };
+    `) as { x: number; results: unknown[] };
+    expect(out.results).toEqual(Array(3).fill(["ERR_FFI_LIBRARY_CLOSED", "FFIError"]));
+  });
+
+  it("a C function that calls a JSCallback goes through koffi while callbacks exist, and still works", () => {
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, { ...${DECLS}, set_stored_cb: { args: ["function"], returns: "void" } });
+      const s = lib.symbols;
+      let x = 0;
+      for (let i = 0; i < 50000; i++) x = s.call_stored_cb(i); // no callback stored yet: -1, fast
+      const warm = counters();
+      let seen = 0;
+      const cb = new JSCallback((v) => { seen++; const junk = []; for (let j = 0; j < 50; j++) junk.push({ j }); return v * 2; }, { args: ["i32"], returns: "i32" });
+      s.set_stored_cb(cb.ptr);
+      let sum = 0;
+      for (let i = 0; i < 50000; i++) sum += s.call_stored_cb(i & 1023);
+      const during = counters();
+      cb.close();
+      out = { x, seen, sum, fastBefore: warm[0], fastDuring: during[0] - warm[0] };
+    `) as { x: number; seen: number; sum: number; fastBefore: number; fastDuring: number };
+    expect(out.x).toBe(-1);
+    expect(out.fastBefore).toBeGreaterThan(0);
+    expect(out.seen).toBe(50000);
+    let expected = 0;
+    for (let i = 0; i < 50000; i++) expected += (i & 1023) * 2;
+    expect(out.sum).toBe(expected);
+    expect(out.fastDuring).toBe(0);
+  });
+
+  it("a callback registered with koffi directly also sends calls through koffi", () => {
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, { call_stored_cb: { args: ["i32"], returns: "i32" }, set_stored_cb: { args: ["ptr"], returns: "void" } });
+      const s = lib.symbols;
+      const proto = koffi.proto("int32_t stored_cb(int32_t)");
+      const handle = koffi.register((v) => v + 1, koffi.pointer(proto));
+      s.set_stored_cb(Number(koffi.address(handle)));
+      const before = counters();
+      let sum = 0;
+      for (let i = 0; i < 50000; i++) sum += s.call_stored_cb(1);
+      const after = counters();
+      koffi.unregister(handle);
+      s.set_stored_cb(0);
+      for (let i = 0; i < 50000; i++) s.call_stored_cb(1);
+      out = { sum, fastWhileRegistered: after[0] - before[0], fastAfter: counters()[0] - after[0] };
+    `) as { sum: number; fastWhileRegistered: number; fastAfter: number };
+    expect(out.sum).toBe(100000);
+    expect(out.fastWhileRegistered).toBe(0);
+    expect(out.fastAfter).toBeGreaterThan(0);
+  });
+});
