@@ -28,7 +28,14 @@ interface FastAddon {
 export interface EngineState {
   callbacks: number;
 }
-export const engineState: EngineState = { callbacks: 0 };
+
+/**
+ * The count lives on the koffi module itself, so that every copy of core loaded in the process (two versions, or
+ * a test runner's fresh module graphs) reads the same count, and koffi is wrapped once.
+ */
+const SHARED = Symbol.for("@ffi-kit/core fast engine: koffi callbacks registered");
+type CountedKoffi = { register: (...a: unknown[]) => unknown; unregister: (...a: unknown[]) => unknown; [SHARED]?: EngineState };
+export const engineState: EngineState = (koffi as unknown as CountedKoffi)[SHARED] ?? { callbacks: 0 };
 
 /** The engine of a declaration: the fast entry for its shape and the target's address, or none (koffi). */
 export interface FastTarget {
@@ -94,7 +101,9 @@ function load(): FastAddon | undefined {
  * and V8 forbids that inside a fast call.
  */
 function countKoffiCallbacks(): void {
-  const k = koffi as unknown as { register: (...a: unknown[]) => unknown; unregister: (...a: unknown[]) => unknown };
+  const k = koffi as unknown as CountedKoffi;
+  if (k[SHARED] !== undefined) return;
+  Object.defineProperty(k, SHARED, { value: engineState });
   const register = k.register;
   const unregister = k.unregister;
   k.register = function (this: unknown, ...args: unknown[]) {
