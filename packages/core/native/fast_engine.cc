@@ -243,6 +243,11 @@ static void Counters(const FunctionCallbackInfo<Value>& info) {
 // count and the argument array where the declarations put them, and its exported ArgumentInfo() strides the
 // array by the declared size. When not, the addon serves no entries (core then uses koffi).
 static bool LayoutMatches() {
+#if !((V8_MAJOR_VERSION == 11 && V8_MINOR_VERSION >= 3) || V8_MAJOR_VERSION == 12 || V8_MAJOR_VERSION == 13 || \
+      V8_MAJOR_VERSION == 14)
+  // The type numbers are those of V8 11.3 to 14.x (Node 20 to 26): a V8 this engine was not tested on gets none.
+  return false;
+#endif
   static const ffi_kit_abi::TypeInfo args[] = {ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kV8Value),
                                                ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kFloat64),
                                                ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kInt32)};
