@@ -7,7 +7,7 @@
  * The addon is built per Node major (V8's Fast API has no stable ABI) into
  * `fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node`. When it is missing, fails to load, or its
  * declared layout is not the running V8's, core uses koffi for every call, silently. `FFI_KIT_ENGINE=koffi` turns
- * the engine off; `FFI_KIT_ENGINE=fast` turns it on where it loads.
+ * the engine off.
  */
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -76,9 +76,9 @@ export function fastNeedsNumber(type: number): boolean {
   return type === FFIType.ptr;
 }
 
+/** The engine is on unless `FFI_KIT_ENGINE=koffi`. */
 function wanted(): boolean {
-  const choice = process.env.FFI_KIT_ENGINE;
-  return choice === "fast";
+  return process.env.FFI_KIT_ENGINE !== "koffi";
 }
 
 function load(): FastAddon | undefined {
