@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Measures the candidate fast-call routes against raw koffi in the same run, on the running Node:
-//   - ffi-kit's V8 Fast API addon (fast-engine/<platform>-<arch>-abi<modules>/, built for this Node major by scripts/build-fast-engine.mjs), called directly
-//     with the target address as its first argument: noop, add(i32, i32), add(f64, f64); the addon's counters say
+//   - ffi-kit's V8 Fast API addon (fast-engine/<platform>-<arch>-abi<modules>/, built for this Node major by
+//     scripts/build-fast-engine.mjs), called directly with the target address as its first argument: noop, add(i32, i32), add(f64, f64); the addon's counters say
 //     whether V8 took the fast entry once the loop was optimised;
 //   - node:ffi, where it exists (Node 26 with --experimental-ffi), same three calls.
 // Rounds alternate the candidates and the median ns/call and ratio to koffi are printed.
