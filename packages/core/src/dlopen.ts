@@ -2,6 +2,7 @@ import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
+import { compileVariadicCall, VARIADIC_MARKER } from "./variadic.js";
 import { createGuard, checkSymbolName, openLibraryHandle, type Guard } from "./library-handle.js";
 import { libraryPathArgument } from "./library-path.js";
 import type { ConvertFns, FFIFunction, Library } from "./signature-types.js";
@@ -41,10 +42,10 @@ function open<const Fns extends Record<string, FFIFunction>>(path: string | URL,
     names.forEach((name, i) => {
       const sig = signatures[i]!;
       const { ret, args } = koffiTypesForCall(sig);
-      const raw = lib.declare(name, ret, args);
+      const raw = lib.declare(name, ret, sig.variadic ? [...args, VARIADIC_MARKER] : args);
       const guard = createGuard("ERR_FFI_LIBRARY_CLOSED", () => `Cannot call "${name}": the library "${file}" was closed`);
       guards.push(guard);
-      const compiled = compileCall(file, name, sig, raw, guard);
+      const compiled = (sig.variadic ? compileVariadicCall : compileCall)(file, name, sig, raw, guard);
       Object.defineProperties(compiled.fn, {
         ptr: { value: lib.address(name), enumerable: true },
         native: { value: compiled.native },

@@ -23,6 +23,8 @@ export type {
   FFIFunction,
   ConvertFn,
   ConvertFns,
+  ArgsOf,
+  VariadicArgs,
   Library,
   JSCallbackOptions,
   JSCallbackFunction,

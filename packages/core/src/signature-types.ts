@@ -72,7 +72,8 @@ export type ReturnsType<T> = TypeNumber<T> extends keyof FFITypeToReturnsType
 
 /** One function's declaration, as given to `dlopen`, `CFunction` or `linkSymbols`. */
 export interface FFIFunction {
-  readonly args?: readonly FFITypeOrString[];
+  /** The argument types; a last `"..."` makes the function variadic: (type, value) pairs follow the fixed arguments. */
+  readonly args?: readonly (FFITypeOrString | "...")[];
   readonly returns?: FFITypeOrString;
   /** Raw address of the function (`CFunction`, `linkSymbols`). */
   readonly ptr?: Pointer | number | bigint;
@@ -82,9 +83,22 @@ export interface FFIFunction {
 
 type MapArgs<A> = { -readonly [K in keyof A]: ArgType<A[K]> };
 
+/**
+ * The variadic part of a call: (type, value) pairs, flattened (`"i32", 42, "cstring", "hi"`). Each value is
+ * checked at run time against the type before it.
+ */
+export type VariadicArgs = Array<FFITypeOrString | ArgType<FFITypeOrString> | string>;
+
+/** The JavaScript arguments of a declaration's `args`: fixed ones by type, then pairs if the list ends in `"..."`. */
+export type ArgsOf<A> = A extends readonly [...infer Fixed, "..."]
+  ? [...MapArgs<Fixed>, ...VariadicArgs]
+  : A extends readonly unknown[]
+    ? MapArgs<A>
+    : [];
+
 /** The callable a declaration turns into. */
 export type ConvertFn<F extends FFIFunction> = ((
-  ...args: F["args"] extends readonly unknown[] ? MapArgs<F["args"]> : []
+  ...args: ArgsOf<F["args"]>
 ) => F["returns"] extends FFITypeOrString ? ReturnsType<F["returns"]> : undefined) & {
   /** The symbol's address. */
   readonly ptr: Pointer;

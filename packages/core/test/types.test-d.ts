@@ -4,6 +4,23 @@ import { CFunction, CString, FFIType, JSCallback, dlopen, linkSymbols, ptr, read
 
 declare const path: string;
 
+describe("variadic declarations", () => {
+  it("type the fixed arguments, then take (type, value) pairs", () => {
+    const lib = dlopen(path, {
+      snprintf: { args: ["ptr", "usize", "cstring", "..."], returns: "i32" },
+      onlyPairs: { args: ["..."], returns: "f64" },
+    });
+    expectTypeOf(lib.symbols.snprintf).returns.toEqualTypeOf<number>();
+    expectTypeOf(lib.symbols.onlyPairs).returns.toEqualTypeOf<number>();
+    lib.symbols.snprintf(new Uint8Array(8), 8, "%d %s", "i32", 1, "cstring", "x", FFIType.f64, 1.5);
+    lib.symbols.snprintf(null, 0, "plain");
+    // @ts-expect-error the first fixed argument is a pointer, not a string
+    lib.symbols.snprintf("buf", 8, "%d", "i32", 1);
+    // @ts-expect-error a symbol is no type and no value
+    lib.symbols.onlyPairs(Symbol());
+  });
+});
+
 describe("dlopen typing", () => {
   it("maps string and numeric types to JS types", () => {
     const lib = dlopen(path, {
