@@ -1,8 +1,19 @@
 /** Type-level tests: declarations type their symbols as precisely as bun-types does. Checked by tsc via vitest. */
 import { describe, expectTypeOf, it } from "vitest";
-import { CFunction, CString, FFIType, JSCallback, dlopen, linkSymbols, ptr, read, toArrayBuffer, type Pointer } from "@ffi-kit/core";
+import { CFunction, CString, FFIType, JSCallback, cc, dlopen, linkSymbols, ptr, read, toArrayBuffer, type Pointer } from "@ffi-kit/core";
 
 declare const path: string;
+
+describe("cc typing", () => {
+  it("types its symbols as dlopen does", () => {
+    const lib = cc({ source: new URL("file:///x.c"), symbols: { add: { args: ["i32", "i32"], returns: "i32" }, name: { returns: "cstring" } }, define: { A: "1" }, flags: "-O1", library: ["m"] });
+    expectTypeOf(lib.symbols.add).parameters.toEqualTypeOf<[number, number]>();
+    expectTypeOf(lib.symbols.name).returns.toEqualTypeOf<CString | null>();
+    expectTypeOf(lib.close).toEqualTypeOf<() => void>();
+    // @ts-expect-error define values are strings
+    cc({ source: "x.c", symbols: {}, define: { A: 1 } });
+  });
+});
 
 describe("variadic declarations", () => {
   it("type the fixed arguments, then take (type, value) pairs", () => {
