@@ -1,11 +1,12 @@
-import { describe, it, expect } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { afterAll, describe, it, expect } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chooseBaseline, baselineMajors, nodeMajor, confirmComparison, type Comparison, type CaseComparison } from "@ffi-kit/bench";
 
 describe("choosing the baseline of the running Node major", () => {
   const dir = mkdtempSync(join(tmpdir(), "ffi-kit-bench-baselines-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   for (const f of ["ci-node20.json", "ci-node24.json", "full-node22.json", "ci-node.json", "notes.txt"]) writeFileSync(join(dir, f), "{}");
 
   it("finds the majors of each mode", () => {

@@ -1,6 +1,6 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { afterAll, describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +17,7 @@ function bench(args: string[], env: Record<string, string> = {}): { status: numb
 
 describe("ffi-kit-bench run", () => {
   const out = mkdtempSync(join(tmpdir(), "ffi-kit-bench-run-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
   let first: ReturnType<typeof bench>;
   beforeAll(() => {
     first = bench(["run", "--groups", "noop,ptr", "--rounds", "2", "--max-time", "0.02", "--out-dir", out], NO_BUN);
@@ -79,6 +80,7 @@ describe("ffi-kit-bench run", () => {
 
 describe("ffi-kit-bench ci / compare", () => {
   const dir = mkdtempSync(join(tmpdir(), "ffi-kit-bench-ci-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const baseline = join(dir, "baseline.json");
   const args = ["ci", "--groups", "add_i32,callback", "--rounds", "5", "--max-time", "0.04", "--baseline", baseline, "--out-dir", dir];
 

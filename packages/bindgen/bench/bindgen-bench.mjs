@@ -30,6 +30,9 @@ if (cli.status !== 0) throw new Error(`ffi-kit-bindgen failed: ${cli.stderr}`);
 const js = ts.transpileModule(readFileSync(join(gen, "math.gen.ts"), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
 writeFileSync(join(gen, "math.gen.mjs"), js.outputText);
 const generated = (await import(pathToFileURL(join(gen, "math.gen.mjs")).href)).open(LIB);
+const shapesJs = ts.transpileModule(readFileSync(join(gen, "shapes.gen.ts"), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+writeFileSync(join(gen, "shapes.gen.mjs"), shapesJs.outputText);
+const shapes = (await import(pathToFileURL(join(gen, "shapes.gen.mjs")).href)).open(LIB);
 
 const core = dlopen(LIB, {
   add: { args: ["i32", "i32"], returns: "i32" },
@@ -62,6 +65,7 @@ const loops = {
   "generated int32Checked(t.i32.validateInt32())": () => { let s = 0; for (let i = 0; i < CALLS; i++) s += generated.int32Checked(i & 1023); return s; },
   "raw koffi point_add(Point, Point)": () => { let s = 0; for (let i = 0; i < CALLS / 4; i++) s += rawPointAdd({ x: i & 1023, y: 1 }, { x: 2, y: 3 }).x; return s; },
   "bind() point_add(Point dictionary x2)": () => { let s = 0; for (let i = 0; i < CALLS / 4; i++) s += bound.pointAdd({ x: i & 1023, y: 1 }, { x: 2, y: 3 }).x; return s; },
+  "generated pointAdd(Point dictionary x2)": () => { let s = 0; for (let i = 0; i < CALLS / 4; i++) s += shapes.pointAdd({ x: i & 1023, y: 1 }, { x: 2, y: 3 }).x; return s; },
   "raw koffi point_sum_ptr(&Point) from an object": () => { let s = 0; for (let i = 0; i < CALLS / 4; i++) s += rawPointSum({ x: i & 1023, y: 1 }); return s; },
   "raw koffi point_sum_ptr(&Point) from bytes": () => { let s = 0; for (let i = 0; i < CALLS / 4; i++) { pointInts[0] = i & 1023; pointInts[1] = 1; s += rawPointSum(pointBytes); } return s; },
   "bind() add(t.i32, t.i32), same burst length": () => { let s = 0; for (let i = 0; i < CALLS / 4; i++) s += bound.add(i & 1023, 1); return s; },
@@ -75,6 +79,7 @@ const reference = {
   "generated int32Checked(t.i32.validateInt32())": "core echo_i32(i32), unvalidated",
   "bind() point_add(Point dictionary x2)": "raw koffi point_add(Point, Point)",
   "bind() point_add(Point dictionary x2) ": "bind() add(t.i32, t.i32), same burst length",
+  "generated pointAdd(Point dictionary x2)": "bind() add(t.i32, t.i32), same burst length",
   "raw koffi point_sum_ptr(&Point) from an object": "raw koffi point_sum_ptr(&Point) from bytes",
 };
 loops["bind() point_add(Point dictionary x2) "] = loops["bind() point_add(Point dictionary x2)"];
@@ -91,7 +96,7 @@ for (let w = 0; w < 20; w++) for (const f of Object.values(loops)) f(); // warm 
 const decile = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 10)];
 const rows = [];
 for (const [name, ref] of Object.entries(reference)) {
-  const calls = name.includes("point_") ? CALLS / 4 : CALLS;
+  const calls = name.includes("point_") || name.includes("pointAdd") ? CALLS / 4 : CALLS;
   const own = [];
   const base = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -110,3 +115,4 @@ console.log("| call | ns/call | reference | ref ns/call | ratio |");
 console.log("|---|---:|---|---:|---:|");
 for (const [name, ns, ref, refNs, ratio] of rows) console.log(`| ${name.trim()} | ${ns.toFixed(1)} | ${ref} | ${refNs.toFixed(1)} | ${ratio.toFixed(2)}x |`);
 generated.close();
+shapes.close();

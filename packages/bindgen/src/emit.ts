@@ -9,7 +9,7 @@ import * as runtime from "./runtime.js";
 import { argumentType, fieldKey, pointeeType, returnType, type CType, type StructNamer } from "./c-types.js";
 import { checkSymbol } from "./fn.js";
 import { int, literal, num, str } from "./code-data.js";
-import { eightbyte, memberOffsets, PACK, packingPlan, setEightbyte, type PackingPlan } from "./struct-abi.js";
+import { eightbyte, memberOffsets, PACK, PACKING_ABI, packingPlan, setEightbyte, type PackingPlan } from "./struct-abi.js";
 import { categories, describeSpec, schemaError, type DictionarySpec, type OneOfSpec, type Presence, type TypeSpec } from "./spec.js";
 
 /** A JS expression for an argument's place in messages (`site`) and its Node validator name (`name`). */
@@ -54,12 +54,16 @@ export class Emitter {
   private seq = 0;
   private readonly namer: StructNamer;
 
-  /** Whether small integer structs are packed into 64-bit words (bind() on x86-64 System V and AArch64). */
-  private readonly packStructs: boolean;
+  /**
+   * How small integer structs cross: packed into 64-bit words by this machine's ABI (`"machine"`: bind() on
+   * x86-64 System V and AArch64), packed or through koffi as chosen at run time (`"portable"`: generated modules,
+   * which may run on another machine), or always through koffi (`"off"`).
+   */
+  private readonly packing: "machine" | "portable" | "off";
 
-  constructor(ts: boolean, namer: StructNamer | "module", options: { packStructs?: boolean } = {}) {
+  constructor(ts: boolean, namer: StructNamer | "module", options: { packStructs?: boolean | "portable" } = {}) {
     this.ts = ts;
-    this.packStructs = options.packStructs === true && !ts;
+    this.packing = options.packStructs === "portable" ? "portable" : options.packStructs === true && !ts ? "machine" : "off";
     this.namer =
       namer === "module"
         ? {
@@ -382,7 +386,21 @@ export class Emitter {
 
   private body(name: string, sig: SignatureSpec, symbol: string, params: string[], indent: string): string[] {
     const ps = Emitter.params(sig);
-    const plan = this.packStructs ? packingPlan(sig, ps) : undefined;
+    if (this.packing === "portable") {
+      const plan = packingPlan(sig, ps, true);
+      if (plan === undefined) return this.callBody(name, sig, symbol, params, indent, undefined);
+      // Both crossings, chosen by the machine the module runs on (a branch on a constant: free once optimised).
+      const packed = this.memoConstant("PACKING_ABI", PACKING_ABI, "R.PACKING_ABI", "P");
+      const fast = this.callBody(name, sig, symbol, params, `${indent}  `, plan);
+      if (sig.ret.kind === "void") fast.push(`${indent}  return undefined;`);
+      return [`${indent}if (${packed}) {`, ...fast, `${indent}}`, ...this.callBody(name, sig, symbol, params, indent, undefined)];
+    }
+    return this.callBody(name, sig, symbol, params, indent, this.packing === "machine" ? packingPlan(sig, ps) : undefined);
+  }
+
+  /** The conversions and the call of one signature, crossing as `plan` says (koffi's structs when undefined). */
+  private callBody(name: string, sig: SignatureSpec, symbol: string, params: string[], indent: string, plan: PackingPlan | undefined): string[] {
+    const ps = Emitter.params(sig);
     const native = this.native(sig, symbol, plan);
     const args = ps.map((a, i) =>
       this.convertPresent(a.type, a.presence, params[i]!, { text: q(`${name}(): argument ${i + 1} (${a.name})`), name: q(a.name) }, undefined),
@@ -429,7 +447,7 @@ export class Emitter {
     this.packers.set(spec.fields, id);
     this.helpers.push(
       [
-        `function ${id}(o) {`,
+        `function ${id}(o${this.annotate("Record<string, unknown>")})${this.annotate("number | bigint")} {`,
         `  const U = ${P}.u32;`,
         "  U[0] = 0; U[1] = 0; U[2] = 0; U[3] = 0;",
         `  ${write}(o, 0);`,
@@ -450,18 +468,18 @@ export class Emitter {
     const nested = spec.fields.map((f) => (f.type.kind === "dictionary" ? this.packedWriter(f.type) : ""));
     const id = this.fresh("write");
     this.writers.set(spec.fields, id);
-    const lines = [`function ${id}(o, b) {`, "  if (o === undefined) return;"];
+    const lines = [`function ${id}(o${this.annotate("Record<string, unknown> | undefined")}, b${this.annotate("number")})${this.annotate("void")} {`, "  if (o === undefined) return;"];
     if (spec.fields.some((f) => f.type.kind !== "dictionary")) lines.push(`  const D = ${P}.dv;`);
     spec.fields.forEach((f, i) => {
       const at = `b + ${int(offsets[i])}`;
       const x = `o.${fieldKey(i)}`;
       const t = f.type;
-      if (t.kind === "dictionary") lines.push(`  ${nested[i]}(${x}, ${at});`);
+      if (t.kind === "dictionary") lines.push(`  ${nested[i]}(${this.cast(x, "Record<string, unknown> | undefined")}, ${at});`);
       else if (t.kind === "bool") lines.push(`  D.setUint8(${at}, ${x} ? 1 : 0);`);
       else if (t.kind === "int" && t.bits === 64) {
-        lines.push(`  { const x = ${x}; D.${t.signed ? "setBigInt64" : "setBigUint64"}(${at}, typeof x === "bigint" ? x : BigInt(x ?? 0), true); }`);
-      } else if (t.kind === "int") lines.push(`  D.${dataViewName(t.bits, t.signed, "set")}(${at}, ${x}${t.bits > 8 ? ", true" : ""});`);
-      else lines.push(`  D.setInt32(${at}, ${x}, true);`);
+        lines.push(`  { const x = ${x}; D.${t.signed ? "setBigInt64" : "setBigUint64"}(${at}, typeof x === "bigint" ? x : BigInt(${this.cast("x ?? 0", "number")}), true); }`);
+      } else if (t.kind === "int") lines.push(`  D.${dataViewName(t.bits, t.signed, "set")}(${at}, ${this.cast(x, "number")}${t.bits > 8 ? ", true" : ""});`);
+      else lines.push(`  D.setInt32(${at}, ${this.cast(x, "number")}, true);`);
     });
     lines.push("}");
     this.helpers.push(lines.join("\n"));
@@ -486,7 +504,7 @@ export class Emitter {
       if (t.kind === "int") return `${fieldKey(i)}: D.${dataViewName(t.bits, t.signed, "get")}(${at}${t.bits > 8 ? ", true" : ""})`;
       return `${fieldKey(i)}: D.getInt32(${at}, true)`;
     });
-    this.helpers.push([`function ${id}(b) {`, `  const D = ${P}.dv;`, `  return { ${members.join(", ")} };`, "}"].join("\n"));
+    this.helpers.push([`function ${id}(b${this.annotate("number")})${this.annotate("Record<string, unknown>")} {`, `  const D = ${P}.dv;`, `  return { ${members.join(", ")} };`, "}"].join("\n"));
     return id;
   }
 
@@ -508,8 +526,8 @@ export class Emitter {
         lines.push(`  if (arguments.length < ${req}) R.missingArgs(${q(bound)}, ${req}, arguments.length, ${names});`);
       }
       lines.push("  if (G.closed) G.fail();");
-      lines.push(...this.body(bound, sig, sig.symbol ?? bound, params, "  "));
-      if (this.ts && sig.ret.kind !== "void") lines[lines.length - 1] = lines[lines.length - 1]!.replace(/;$/, ` as ${retType};`);
+      const body = this.body(bound, sig, sig.symbol ?? bound, params, "  ");
+      lines.push(...(this.ts && sig.ret.kind !== "void" ? body.map((l) => l.replace(/^(\s*)return (?!undefined;)(.*);$/, `$1return $2 as ${retType};`)) : body));
       lines.push("}");
       return lines.join("\n");
     }

@@ -219,7 +219,7 @@ export function generateModule(exportsOf: Record<string, unknown>, sourceName: s
   }
   printer.render();
   const functions = keys.filter((k) => isFunctionSchema(exportsOf[k])).map((k) => [k, exportsOf[k] as FunctionSchema] as const);
-  const emitter = new Emitter(true, "module");
+  const emitter = new Emitter(true, "module", { packStructs: "portable" });
   const members: string[] = [];
   const wrappers: string[] = [];
   functions.forEach(([name, schema], i) => {

@@ -30,4 +30,4 @@ export { readCString, readByteString, readStruct } from "./native-memory.js";
 export { validateInt32, validateUint32, validateNumber, validateInteger } from "./node-validators.js";
 export { openLibrary, type OpenedLibrary, type LibraryGuard } from "./library.js";
 export { structType, unionType, pointerType } from "./c-types.js";
-export { PACK, eightbyte, setEightbyte } from "./struct-abi.js";
+export { PACK, PACKING_ABI, eightbyte, setEightbyte } from "./struct-abi.js";

@@ -9,9 +9,15 @@
 import type { SignatureSpec } from "./fn.js";
 import { alignUp, layoutOf, type DictionarySpec, type TypeSpec } from "./spec.js";
 
-/** Whether this machine's C calling convention is one the packing above is right for. */
-export const PACKING_ABI: boolean = (process.arch === "x64" || process.arch === "arm64") && process.platform !== "win32";
+/**
+ * Whether structs are packed here: this machine's C calling convention is one the packing above is right for, and
+ * `FFI_KIT_STRUCT_PACKING=0` does not turn it off (for debugging: every struct then goes through koffi).
+ */
+export const PACKING_ABI: boolean =
+  (process.arch === "x64" || process.arch === "arm64") && process.platform !== "win32" && process.env.FFI_KIT_STRUCT_PACKING !== "0";
 const ARGUMENT_REGISTERS = process.arch === "arm64" ? 8 : 6;
+/** The integer argument registers of both ABIs (x86-64 System V has 6, AArch64 8): what a portable plan assumes. */
+const PORTABLE_ARGUMENT_REGISTERS = 6;
 
 /** The scratch memory packed structs pass through (little-endian, as both ABIs are). No user code runs between a write and its read. */
 export const PACK = (() => {
@@ -70,9 +76,14 @@ export interface PackingPlan {
   readonly ret: boolean;
 }
 
-/** The packing plan of `sig`, or `undefined` when nothing is packed (or it would not be safe to). */
-export function packingPlan(sig: SignatureSpec, params: SignatureSpec["args"]): PackingPlan | undefined {
-  if (!PACKING_ABI) return undefined;
+/**
+ * The packing plan of `sig`, or `undefined` when nothing is packed (or it would not be safe to). A `portable` plan
+ * is the same on every machine (generated modules): it is right on both ABIs, and the code chooses at run time,
+ * with {@link PACKING_ABI}, between it and koffi's structs.
+ */
+export function packingPlan(sig: SignatureSpec, params: SignatureSpec["args"], portable = false): PackingPlan | undefined {
+  if (!portable && !PACKING_ABI) return undefined;
+  const argumentRegisters = portable ? PORTABLE_ARGUMENT_REGISTERS : ARGUMENT_REGISTERS;
   let registers = 0;
   const words: number[] = [];
   for (const a of params) {
@@ -90,7 +101,7 @@ export function packingPlan(sig: SignatureSpec, params: SignatureSpec["args"]): 
   const r = sig.ret;
   const ret = packable(r) && layoutOf(r).size <= 8;
   if (!ret && r.kind === "dictionary" && !r.byPointer && layoutOf(r).size > 16) registers += 1; // the hidden result pointer
-  if (registers > ARGUMENT_REGISTERS) return undefined;
+  if (registers > argumentRegisters) return undefined;
   if (!ret && words.every((w) => w === 0)) return undefined;
   return { words, ret };
 }

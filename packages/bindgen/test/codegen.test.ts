@@ -206,6 +206,49 @@ describe("ffi-kit-bindgen <dir>", () => {
     bound.close();
   });
 
+  it("small structs cross packed in 64-bit words where the ABI allows, through koffi otherwise: same results", async () => {
+    // The module chooses at load (R.PACKING_ABI): run it in two children, packing on and off.
+    const ts = (await import("typescript")).default;
+    const source = readFileSync(join(out, "shapes.gen.ts"), "utf8");
+    expect(source).toMatch(/= R\.PACKING_ABI;/);
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    writeFileSync(join(out, "shapes.gen.mjs"), js);
+    const script = `
+      import * as R from "@ffi-kit/bindgen/runtime";
+      import { open } from ${JSON.stringify(pathToFileURL(join(out, "shapes.gen.mjs")).href)};
+      const s = open(${JSON.stringify(LIB)});
+      const out = [R.PACKING_ABI];
+      let x = 12345;
+      const next = () => ((x = (Math.imul(x, 1103515245) + 12345) | 0), x);
+      const errorOf = (f) => { try { return f(); } catch (e) { return e.code + ": " + e.message; } };
+      for (let i = 0; i < 500; i++) {
+        const a = { x: next(), y: next() }, b = { x: next() };
+        out.push(s.pointAdd(a, b), s.rectArea({ origin: a, size: { x: next() & 0xffff, y: next() & 0xffff } }), s.rectMake(next(), next()), s.act(a));
+      }
+      out.push(errorOf(() => s.pointAdd({ y: 1 }, { x: 1 })), errorOf(() => s.rectArea({})), errorOf(() => s.act({ x: 2n })));
+      console.log(JSON.stringify(out, (_, v) => (typeof v === "bigint" ? v + "n" : v)));
+    `;
+    const child = (packing: string | undefined) => {
+      const env = { ...process.env };
+      if (packing === undefined) delete env.FFI_KIT_STRUCT_PACKING;
+      else env.FFI_KIT_STRUCT_PACKING = packing;
+      const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", cwd: pkg, env, timeout: 50_000 });
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout) as unknown[];
+    };
+    const packed = child(undefined);
+    const koffi = child("0");
+    expect([packed[0], koffi[0]]).toEqual([true, false]);
+    expect(packed.slice(1)).toEqual(koffi.slice(1));
+    expect(packed).toHaveLength(1 + 500 * 4 + 3);
+    // The first call, computed here: point_add adds the members (a's y plus b's default 0).
+    let x = 12345;
+    const next = (): number => ((x = (Math.imul(x, 1103515245) + 12345) | 0), x);
+    const ax = next(), ay = next(), bx = next();
+    expect(packed[1]).toEqual({ x: (ax + bx) | 0, y: ay });
+  });
+
   it("closing the library makes later calls throw instead of crashing", async () => {
     const again = (await import(pathToFileURL(join(out, "math.gen.ts")).href)).open(LIB) as { add: Fn; close(): void };
     expect(again.add(1, 1)).toBe(2);

@@ -6,8 +6,9 @@
  */
 // Errors in Node's style (memory, callbacks, bindgen).
 export { describeReceived, invalidArgType, invalidArgValue, outOfRange, withCode } from "./errors.js";
-// Pointers (memory).
+// Pointers and view geometry through the built-in getters (memory).
 export { checkedAddress } from "./pointer.js";
+export { geometryOf, underlyingBuffer } from "./view-geometry.js";
 // Checked native memory and C aggregate types (bindgen).
 export { readCString, decodeStruct, structType, unionType, pointerType, type NativeAggregate } from "./checked-readers.js";
 // Libraries (bindgen).

@@ -21,7 +21,9 @@ const taTag = getter(TypedArrayPrototype, Symbol.toStringTag);
 const taLength = getter(TypedArrayPrototype, "length");
 const taByteLength = getter(TypedArrayPrototype, "byteLength");
 const taBuffer = getter(TypedArrayPrototype, "buffer");
+const taByteOffset = getter(TypedArrayPrototype, "byteOffset");
 const dvBuffer = getter(DataView.prototype, "buffer");
+const dvByteOffset = getter(DataView.prototype, "byteOffset");
 const dvByteLength = getter(DataView.prototype, "byteLength");
 const abByteLength = getter(ArrayBuffer.prototype, "byteLength");
 const abDetached = getOwnPropertyDescriptor(ArrayBuffer.prototype, "detached")?.get; // Node 22+
@@ -79,6 +81,34 @@ export function underlyingBuffer(v: ArrayBufferView | ArrayBufferLike): ArrayBuf
   if (isTypedArray(v)) return apply(taBuffer, v, []) as ArrayBufferLike;
   if (isViewBuiltin(v)) return apply(dvBuffer, v, []) as ArrayBufferLike;
   return v as ArrayBufferLike;
+}
+
+/** Where a view's bytes are: its buffer, and its offset and length in it (0 and 0 when detached). */
+export interface ViewGeometry {
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+  readonly byteLength: number;
+}
+
+/**
+ * The real geometry of an ArrayBuffer, TypedArray or DataView, read through the built-in getters; `undefined` for
+ * anything else (proxies and SharedArrayBuffers included).
+ */
+export function geometryOf(v: unknown): ViewGeometry | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  if (isTypedArray(v)) {
+    return { buffer: apply(taBuffer, v, []) as ArrayBuffer, byteOffset: apply(taByteOffset, v, []) as number, byteLength: apply(taByteLength, v, []) as number };
+  }
+  if (isViewBuiltin(v)) {
+    const buffer = apply(dvBuffer, v, []) as ArrayBuffer;
+    try {
+      return { buffer, byteOffset: apply(dvByteOffset, v, []) as number, byteLength: apply(dvByteLength, v, []) as number };
+    } catch {
+      return { buffer, byteOffset: 0, byteLength: 0 }; // a DataView over a detached buffer
+    }
+  }
+  if (isArrayBuffer(v)) return { buffer: v, byteOffset: 0, byteLength: apply(abByteLength, v, []) as number };
+  return undefined;
 }
 
 /**

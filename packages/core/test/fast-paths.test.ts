@@ -5,20 +5,11 @@
  * optimise), then gives it the bad input.
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fixture } from "./support/fixtures.js";
+import { runModule } from "./support/hostile-child.js";
 
 const addressSpace = new URL("../dist/address-space.js", import.meta.url).href;
 
-function run(source: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
-    encoding: "utf8",
-    env: { ...process.env, FIXTURE: fixture("ffi") },
-    cwd: new URL("..", import.meta.url).pathname,
-    timeout: 60_000,
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runModule;
 
 describe("read.* refuses addresses outside user space on its fast path", () => {
   it("kernel-half, non-canonical and past-2^53 addresses, as numbers, bigints and pointer + offset", () => {

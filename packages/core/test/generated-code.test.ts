@@ -5,18 +5,9 @@
  * in its own child process, so a crash fails one test instead of the run.
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fixture } from "./support/fixtures.js";
+import { runModule } from "./support/hostile-child.js";
 
-function run(source: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
-    encoding: "utf8",
-    env: { ...process.env, FIXTURE: fixture("ffi") },
-    cwd: new URL("..", import.meta.url).pathname,
-    timeout: 60_000,
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runModule;
 
 /** Runs `body` (which sets `out`) in a child and returns the JSON it printed; fails on a crash or stderr. */
 function outcome(body: string): unknown {

@@ -4,7 +4,7 @@
  * closing or exiting mid-call, non-regular files. Each case runs in its own process: a crash fails that case only.
  * A case prints what happened (`ok <type>` or `<error class> <code>`); the process must then exit cleanly.
  */
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -236,8 +236,8 @@ describe("dlopen of things that are not regular files fails at once with ERR_DLO
   it("a relative path to a FIFO (found through the current directory)", () => {
     check(`process.chdir(${JSON.stringify(dir)}); console.log(outcome(() => dlopen("./libfifo.so", { noop: { returns: "void" } })));`, "Error ERR_DLOPEN_FAILED", 15_000);
   });
-  // Cleaned when the worker exits; the FIFO must outlive the cases above.
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  // The FIFO must outlive the cases above.
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 });
 
 describe("CString's plain properties are validated again before native reads", () => {

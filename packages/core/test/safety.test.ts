@@ -5,16 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fixture } from "./support/fixtures.js";
+import { runModule } from "./support/hostile-child.js";
 
-function run(source: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
-    encoding: "utf8",
-    env: { ...process.env, FIXTURE: fixture("ffi") },
-    cwd: new URL("..", import.meta.url).pathname,
-    timeout: 60_000,
-  });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runModule;
 
 describe("never crash the process", () => {
   it("closing a library from inside a callback that its own code called: unload waits until C has returned", () => {

@@ -6,7 +6,7 @@
  * An allocation's state changes only in {@link transition}; memory is freed only in {@link release}.
  */
 import { FFIError } from "@ffi-kit/core";
-import { privateSlot } from "@ffi-kit/core/internal";
+import { privateSlot, underlyingBuffer } from "@ffi-kit/core/internal";
 import { native } from "./native-addon.js";
 
 /**
@@ -219,69 +219,13 @@ export function stamp(buffer: ArrayBuffer, allocation: Allocation): void {
   records.write(buffer, allocation);
 }
 
-// ---- view geometry through the built-in getters, captured at load: own properties and subclasses forging
-// `buffer`, `byteOffset`, `byteLength` or `length` are never read, and reading them runs no user code ----
+// ---- finding a view's buffer: through core's captured built-in getters (own properties and subclasses forging
+// `buffer`, `byteOffset`, `byteLength` or `length` are never read, and reading them runs no user code) ----
 
-const { isView } = ArrayBuffer;
-const { getPrototypeOf, getOwnPropertyDescriptor } = Object;
-const { call } = Function.prototype;
-/** A built-in getter as a plain function of its receiver (`getter(view)`), captured now. */
-function builtinGetter(prototype: object, name: PropertyKey): (self: unknown) => unknown {
-  return call.bind(getOwnPropertyDescriptor(prototype, name)!.get!) as (self: unknown) => unknown;
-}
-const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
-const typedArrayTag = builtinGetter(typedArrayPrototype, Symbol.toStringTag);
-const typedArrayBuffer = builtinGetter(typedArrayPrototype, "buffer");
-const typedArrayByteOffset = builtinGetter(typedArrayPrototype, "byteOffset");
-const typedArrayByteLength = builtinGetter(typedArrayPrototype, "byteLength");
-const dataViewBuffer = builtinGetter(DataView.prototype, "buffer");
-const dataViewByteOffset = builtinGetter(DataView.prototype, "byteOffset");
-const dataViewByteLength = builtinGetter(DataView.prototype, "byteLength");
-const arrayBufferByteLength = builtinGetter(ArrayBuffer.prototype, "byteLength");
-
-/** Where a view's bytes are, read through the built-in getters (a detached view has length 0). */
-export interface Geometry {
-  readonly buffer: ArrayBuffer;
-  readonly byteOffset: number;
-  readonly byteLength: number;
-}
-
-/** The real geometry of an ArrayBuffer, TypedArray or DataView; undefined for anything else (proxies included). */
-export function geometryOf(view: unknown): Geometry | undefined {
-  if (typeof view !== "object" || view === null) return undefined;
-  if (isView(view)) {
-    if (typedArrayTag(view) !== undefined) {
-      return {
-        buffer: typedArrayBuffer(view) as ArrayBuffer,
-        byteOffset: typedArrayByteOffset(view) as number,
-        byteLength: typedArrayByteLength(view) as number,
-      };
-    }
-    const buffer = dataViewBuffer(view) as ArrayBuffer;
-    try {
-      return {
-        buffer,
-        byteOffset: dataViewByteOffset(view) as number,
-        byteLength: dataViewByteLength(view) as number,
-      };
-    } catch {
-      return { buffer, byteOffset: 0, byteLength: 0 }; // a DataView over a detached buffer
-    }
-  }
-  try {
-    return { buffer: view as ArrayBuffer, byteOffset: 0, byteLength: arrayBufferByteLength(view) as number };
-  } catch {
-    return undefined; // not an ArrayBuffer (a SharedArrayBuffer is never owned)
-  }
-}
-
-/** The ArrayBuffer behind a view (the view itself if it is one), through the built-in getters. */
+/** The ArrayBuffer behind a view (the view itself if it is one); undefined for anything that is not an object. */
 export function bufferOf(view: unknown): ArrayBuffer | undefined {
   if (typeof view !== "object" || view === null) return undefined;
-  if (isView(view)) {
-    return (typedArrayTag(view) !== undefined ? typedArrayBuffer(view) : dataViewBuffer(view)) as ArrayBuffer;
-  }
-  return view as ArrayBuffer;
+  return underlyingBuffer(view as ArrayBufferView) as ArrayBuffer;
 }
 
 /** The record behind an owned ArrayBuffer, TypedArray, DataView or Buffer; undefined if not ours. */

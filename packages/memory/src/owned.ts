@@ -4,12 +4,11 @@
  */
 import { constants as bufferConstants } from "node:buffer";
 import { FFIError, type CFunctionInstance, type FFIFunction } from "@ffi-kit/core";
-import { checkedAddress, describeReceived, invalidArgType, outOfRange } from "@ffi-kit/core/internal";
+import { checkedAddress, describeReceived, geometryOf, invalidArgType, outOfRange } from "@ffi-kit/core/internal";
 import {
   allocationOf,
   bufferOf,
   checkNotOwned,
-  geometryOf,
   newAllocation,
   release,
   type Allocation,

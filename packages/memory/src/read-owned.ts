@@ -2,8 +2,7 @@
  * Checked reads of owned views: bounds-checked, and `ERR_FFI_USE_AFTER_FREE` once the memory is freed (the
  * view's own indexing already returns `undefined` then, since the buffer is detached).
  */
-import { describeReceived, invalidArgType, outOfRange } from "@ffi-kit/core/internal";
-import { geometryOf } from "./allocation.js";
+import { describeReceived, geometryOf, invalidArgType, outOfRange } from "@ffi-kit/core/internal";
 import { liveAllocation } from "./owned.js";
 
 const views = new WeakMap<object, DataView>();

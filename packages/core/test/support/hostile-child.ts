@@ -48,13 +48,22 @@ export interface ChildResult {
   stderr: string;
 }
 
-/** Runs `body` after the prelude in a fresh Node process (60 s timeout). */
-export function runCase(body: string, timeout = 60_000): ChildResult {
-  const r = spawnSync(process.execPath, ["--input-type=module", "-e", prelude + body], {
+/**
+ * Runs the ES module `source` in a fresh Node process, in core's folder, with the fixtures' paths in `HOSTILE`,
+ * `FIXTURE` and `THREADS` (60 s timeout). Output is returned as printed.
+ */
+export function runModule(source: string, timeout = 60_000): ChildResult {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
     encoding: "utf8",
     env: { ...process.env, HOSTILE: fixture("hostile"), FIXTURE: fixture("ffi"), THREADS: fixture("threads") },
     cwd: new URL("../..", import.meta.url).pathname,
     timeout,
   });
-  return { status: r.status, signal: r.signal, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `body` after the prelude in a fresh Node process (60 s timeout); output trimmed. */
+export function runCase(body: string, timeout = 60_000): ChildResult {
+  const r = runModule(prelude + body, timeout);
+  return { ...r, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
