@@ -9,6 +9,7 @@
  */
 export { dlopen } from "./dlopen.js";
 export { cc, type CCOptions } from "./cc.js";
+export { configureNonblocking, nonblockingStats, type NonblockingConfig } from "./nonblocking.js";
 export { FFIType, resolveType, type FFITypeName, type FFITypeNumber, type FFITypeOrString } from "./ffi-type.js";
 export { CFunction, linkSymbols, type CFunctionInstance, type FFIFunctionWithPtr } from "./cfunction.js";
 export { JSCallback, callbackStats } from "./callback.js";
@@ -25,6 +26,7 @@ export type {
   ConvertFn,
   ConvertFns,
   ArgsOf,
+  ResultOf,
   VariadicArgs,
   Library,
   JSCallbackOptions,

@@ -79,6 +79,10 @@ export interface FFIFunction {
   readonly ptr?: Pointer | number | bigint;
   /** Accepted for compatibility with bun:ffi; every symbol is callable from any thread through koffi. */
   readonly threadsafe?: boolean;
+  /** The symbol returns a Promise; the call runs on libuv's thread pool, the JS thread goes on (see README). */
+  readonly nonblocking?: boolean;
+  /** With `nonblocking`: the symbol's calls run one at a time, in the order they were made. */
+  readonly ordered?: boolean;
 }
 
 type MapArgs<A> = { -readonly [K in keyof A]: ArgType<A[K]> };
@@ -96,10 +100,15 @@ export type ArgsOf<A> = A extends readonly [...infer Fixed, "..."]
     ? MapArgs<A>
     : [];
 
+/** What a call of declaration F returns: the converted result, or a Promise of it for `nonblocking: true`. */
+export type ResultOf<F extends FFIFunction> = F["nonblocking"] extends true
+  ? Promise<F["returns"] extends FFITypeOrString ? ReturnsType<F["returns"]> : undefined>
+  : F["returns"] extends FFITypeOrString
+    ? ReturnsType<F["returns"]>
+    : undefined;
+
 /** The callable a declaration turns into. */
-export type ConvertFn<F extends FFIFunction> = ((
-  ...args: ArgsOf<F["args"]>
-) => F["returns"] extends FFITypeOrString ? ReturnsType<F["returns"]> : undefined) & {
+export type ConvertFn<F extends FFIFunction> = ((...args: ArgsOf<F["args"]>) => ResultOf<F>) & {
   /** The symbol's address. */
   readonly ptr: Pointer;
   /** The underlying koffi function (no conversion, guarded against calls after `close()`). */
@@ -114,8 +123,12 @@ export type ConvertFns<Fns extends Record<string, FFIFunction>> = { [K in keyof 
 /** A loaded library: its callables and a way to unload it. */
 export interface Library<Fns extends Record<string, FFIFunction>> {
   readonly symbols: ConvertFns<Fns>;
-  /** Unloads the library; later calls to its symbols throw `ERR_FFI_LIBRARY_CLOSED`. Idempotent. */
-  close(): void;
+  /**
+   * Unloads the library; later calls to its symbols throw `ERR_FFI_LIBRARY_CLOSED`. Idempotent. Nonblocking calls
+   * already made still run and settle (the library is unloaded after the last); with `{ rejectPending: true }`, those
+   * not started yet reject with `ERR_FFI_LIBRARY_CLOSED` instead.
+   */
+  close(options?: { readonly rejectPending?: boolean }): void;
   [Symbol.dispose](): void;
 }
 

@@ -11,6 +11,10 @@ export interface Signature {
   readonly returns: number;
   /** The declaration's `args` end with `"..."`: (type, value) pairs follow the fixed arguments (see variadic.ts). */
   readonly variadic?: true;
+  /** `nonblocking: true`: the symbol returns a Promise; the call runs on the thread pool (see nonblocking.ts). */
+  readonly nonblocking?: true;
+  /** `ordered: true` (with `nonblocking`): the symbol's calls run one at a time, in submission order. */
+  readonly ordered?: true;
 }
 
 /** koffi's limit on the parameters of one function. */
@@ -21,7 +25,16 @@ export function resolveSignature(declaration: unknown, site: string, isCallback 
   if (declaration === null || typeof declaration !== "object") {
     throw invalidArgType(`${site}: the declaration must be an object like { args: [...], returns: "i32" }. Received ${describeReceived(declaration)}`);
   }
-  const { args = [], returns } = declaration as { args?: unknown; returns?: unknown };
+  const { args = [], returns, nonblocking, ordered } = declaration as { args?: unknown; returns?: unknown; nonblocking?: unknown; ordered?: unknown };
+  for (const [name, value] of [["nonblocking", nonblocking], ["ordered", ordered]] as const) {
+    if (value !== undefined && typeof value !== "boolean") {
+      throw invalidArgType(`${site}: ${name} must be a boolean. Received ${describeReceived(value)}`);
+    }
+  }
+  if (ordered === true && nonblocking !== true) {
+    throw new FFIError("ERR_FFI_INVALID_SIGNATURE", `${site}: ordered: true applies to nonblocking calls; add nonblocking: true`);
+  }
+  if (nonblocking === true && isCallback) throw unsupported(site, -1, "in a callback: nonblocking applies to calls into C");
   if (!safeIsArray(args)) {
     throw invalidArgType(`${site}: args must be an array of types. Received ${describeReceived(args)}`);
   }
@@ -67,7 +80,13 @@ export function resolveSignature(declaration: unknown, site: string, isCallback 
   if (ret === FFIType.buffer) {
     throw unsupported(site, ret, "as a return type: Cannot return a buffer to JavaScript (since byteLength and byteOffset are unknown); declare 'ptr' and use toBuffer");
   }
-  const sig: Signature = variadic ? { args: Object.freeze(argTypes), returns: ret, variadic: true } : { args: Object.freeze(argTypes), returns: ret };
+  if (variadic && nonblocking === true) {
+    throw new FFIError("ERR_FFI_INVALID_SIGNATURE", `${site}: a variadic declaration ("...") cannot be nonblocking`);
+  }
+  const sig: { -readonly [K in keyof Signature]: Signature[K] } = { args: Object.freeze(argTypes), returns: ret };
+  if (variadic) sig.variadic = true;
+  if (nonblocking === true) sig.nonblocking = true;
+  if (ordered === true) sig.ordered = true;
   return Object.freeze(sig);
 }
 
@@ -79,5 +98,5 @@ function tooManyArguments(site: string, length: number): FFIError {
 const hole = Symbol("hole");
 
 function unsupported(site: string, type: number, why: string): FFIError {
-  return new FFIError("ERR_FFI_UNSUPPORTED_TYPE", `${site}: type '${type < 0 ? "..." : typeNames[type]}' is not supported ${why}`);
+  return new FFIError("ERR_FFI_UNSUPPORTED_TYPE", type < 0 ? `${site}: ${why.replace(/^in a callback: /, "")}` : `${site}: type '${typeNames[type]}' is not supported ${why}`);
 }

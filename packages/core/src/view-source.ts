@@ -1,6 +1,7 @@
 import { resolveSignature } from "./signature.js";
 import { wrapperSource } from "./call-wrapper.js";
 import { variadicWrapperSource } from "./variadic.js";
+import { nonblockingWrapperSource } from "./nonblocking.js";
 import { invokerSource } from "./callback.js";
 import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import type { FFIFunction } from "./signature-types.js";
@@ -37,7 +38,7 @@ function sources(symbols: Record<string, FFIFunction> | FFIFunction, isCallback:
   const entries: Array<[string, unknown]> = single ? [["fn", symbols]] : Object.entries(symbols);
   return entries.map(([name, decl]) => {
     const sig = resolveSignature(declarationObject(decl, name), `viewSource(): "${name}"`);
-    return (sig.variadic ? variadicWrapperSource : wrapperSource)(name, sig);
+    return (sig.nonblocking ? nonblockingWrapperSource : sig.variadic ? variadicWrapperSource : wrapperSource)(name, sig);
   });
 }
 

@@ -9,9 +9,28 @@ describe("cc typing", () => {
     const lib = cc({ source: new URL("file:///x.c"), symbols: { add: { args: ["i32", "i32"], returns: "i32" }, name: { returns: "cstring" } }, define: { A: "1" }, flags: "-O1", library: ["m"] });
     expectTypeOf(lib.symbols.add).parameters.toEqualTypeOf<[number, number]>();
     expectTypeOf(lib.symbols.name).returns.toEqualTypeOf<CString | null>();
-    expectTypeOf(lib.close).toEqualTypeOf<() => void>();
+    expectTypeOf(lib.close).toBeCallableWith();
     // @ts-expect-error define values are strings
     cc({ source: "x.c", symbols: {}, define: { A: 1 } });
+  });
+});
+
+describe("nonblocking declarations", () => {
+  it("return Promises of the converted result", () => {
+    const lib = dlopen(path, {
+      slow: { args: ["i32"], returns: "i32", nonblocking: true },
+      name: { returns: "cstring", nonblocking: true, ordered: true },
+      done: { args: [], returns: "void", nonblocking: true },
+      sync: { args: ["i32"], returns: "i32", nonblocking: false },
+    });
+    expectTypeOf(lib.symbols.slow).parameters.toEqualTypeOf<[number]>();
+    expectTypeOf(lib.symbols.slow).returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf(lib.symbols.name).returns.toEqualTypeOf<Promise<CString | null>>();
+    expectTypeOf(lib.symbols.done).returns.toEqualTypeOf<Promise<undefined>>();
+    expectTypeOf(lib.symbols.sync).returns.toEqualTypeOf<number>();
+    lib.close({ rejectPending: true });
+    const f = new CFunction({ ptr: 4096, args: ["f64"], returns: "f64", nonblocking: true });
+    expectTypeOf(f).returns.toEqualTypeOf<Promise<number>>();
   });
 });
 
