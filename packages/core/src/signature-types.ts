@@ -94,9 +94,9 @@ type MapArgs<A> = { -readonly [K in keyof A]: ArgType<A[K]> };
 export type VariadicArgs = Array<FFITypeOrString | ArgType<FFITypeOrString> | string>;
 
 /** The JavaScript arguments of a declaration's `args`: fixed ones by type, then pairs if the list ends in `"..."`. */
-export type ArgsOf<A> = A extends readonly [...infer Fixed, "..."]
+export type ArgsOf<A> = [A] extends [readonly [...infer Fixed, "..."]]
   ? [...MapArgs<Fixed>, ...VariadicArgs]
-  : A extends readonly unknown[]
+  : [A] extends [readonly unknown[]]
     ? MapArgs<A>
     : [];
 

@@ -1,6 +1,6 @@
 /** Type-level tests: declarations type their symbols as precisely as bun-types does. Checked by tsc via vitest. */
 import { describe, expectTypeOf, it } from "vitest";
-import { CFunction, CString, FFIType, JSCallback, cc, dlopen, linkSymbols, ptr, read, toArrayBuffer, type Pointer } from "@ffi-kit/core";
+import { CFunction, CString, FFIType, JSCallback, cc, dlopen, linkSymbols, ptr, read, toArrayBuffer, type CFunctionInstance, type FFIFunction, type Pointer } from "@ffi-kit/core";
 
 declare const path: string;
 
@@ -31,6 +31,18 @@ describe("nonblocking declarations", () => {
     lib.close({ rejectPending: true });
     const f = new CFunction({ ptr: 4096, args: ["f64"], returns: "f64", nonblocking: true });
     expectTypeOf(f).returns.toEqualTypeOf<Promise<number>>();
+  });
+});
+
+describe("generic declarations", () => {
+  it("a CFunctionInstance of any FFIFunction still lets a union with a plain function type its parameters", () => {
+    // @ffi-kit/memory's FreeFunction is such a union: a JS function of (address, byteLength), or a CFunction.
+    type Free = ((address: number, byteLength: number) => unknown) | CFunctionInstance<FFIFunction & { ptr: number }>;
+    const free: Free = (address, byteLength) => {
+      expectTypeOf(address).toEqualTypeOf<number>();
+      return byteLength;
+    };
+    expectTypeOf(free).not.toBeAny();
   });
 });
 
