@@ -226,17 +226,19 @@ describe("nonblocking calls and their memory, close(), threads and exit (each in
     expect(r).toEqual(ok("51,ERR_FFI_LIBRARY_CLOSED,ERR_FFI_LIBRARY_CLOSED"));
   });
 
-  it("a JSCallback called from the pool's thread runs on the JS thread", () => {
+  it("a JSCallback (threadsafe or not) called from the pool's thread runs on the JS thread", () => {
     const r = child(
       `${prelude}
       const { isMainThread } = await import("node:worker_threads");
       let where;
       const cb = new JSCallback((ms) => { where = isMainThread; return ms * 2; }, { args: ["i32"], returns: "i32", threadsafe: true });
-      const results = await Promise.all([s.nb_call_after(20, cb), s.nb_call_after(10, cb)]);
+      const plain = new JSCallback((ms) => { where = where && isMainThread; return ms * 3; }, { args: ["i32"], returns: "i32" });
+      const results = await Promise.all([s.nb_call_after(20, cb), s.nb_call_after(10, cb), s.nb_call_after(15, plain)]);
       cb.close();
+      plain.close();
       console.log(results.join(","), where);`,
     );
-    expect(r).toEqual(ok("41,21 true"));
+    expect(r).toEqual(ok("41,21,46 true"));
   });
 
   it("works in worker_threads", () => {
@@ -263,6 +265,19 @@ describe("nonblocking calls and their memory, close(), threads and exit (each in
       rmSync(dir, { recursive: true, force: true });
       console.log(runs.join(","));`);
     expect(r).toEqual(ok("true,true,true"));
+  });
+
+  it("a getter that closes the library while the arguments convert: the call throws, nothing is queued", () => {
+    const r = child(
+      `${prelude}
+      const cb = new JSCallback(() => 0, { args: ["i32"], returns: "i32" });
+      const real = cb.ptr;
+      Object.defineProperty(cb, "ptr", { get() { lib.close(); return real; } });
+      let outcome; try { s.nb_call_after(1, cb); outcome = "queued"; } catch (e) { outcome = e.code; }
+      console.log(outcome, JSON.stringify(nonblockingStats()));`,
+    );
+    expect(r.stdout).toMatch(/^ERR_FFI_LIBRARY_CLOSED \{"inFlight":0,"waiting":0,/);
+    expect(r.status).toBe(0);
   });
 
   it("exit while calls run: the process exits with its code, no crash", () => {
