@@ -15,6 +15,7 @@ import {
   readdirSync,
   realpathSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -229,6 +230,11 @@ function cacheDirectory(): string | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
+    // Libraries from this folder are loaded into the process: only one that is the user's own and that nobody
+    // else can write is trusted.
+    const st = statSync(dir);
+    if (typeof process.getuid === "function" && st.uid !== process.getuid()) return undefined;
+    if ((st.mode & 0o022) !== 0) return undefined;
     return dir;
   } catch {
     return undefined;
@@ -420,18 +426,23 @@ function compileAndOpen<const Fns extends Record<string, FFIFunction>>(options: 
     // No writable cache: build in a private temporary folder (compiled again next time).
     dir = mkdtempSync(join(tmpdir(), "ffi-kit-cc-"));
   }
-  for (let attempt = 0; ; attempt++) {
-    library ??= build(compiler, dir, key, source, sourceHash, args);
-    try {
-      return open(library, symbols as Fns, source);
-    } catch (e) {
-      // A cached library removed by another process between the check and the load: build it once more.
-      if (attempt === 0 && (e as { code?: string })?.code === "ERR_DLOPEN_FAILED") {
-        library = undefined;
-        continue;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      library ??= build(compiler, dir, key, source, sourceHash, args);
+      try {
+        return open(library, symbols as Fns, source);
+      } catch (e) {
+        // A cached library removed by another process between the check and the load: build it once more.
+        if (attempt === 0 && (e as { code?: string })?.code === "ERR_DLOPEN_FAILED") {
+          library = undefined;
+          continue;
+        }
+        throw e;
       }
-      throw e;
     }
+  } finally {
+    // The private folder is not a cache: once the library is loaded (its mapping outlives the file), it goes.
+    if (shared === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }
 

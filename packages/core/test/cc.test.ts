@@ -225,6 +225,22 @@ describe("cc()'s cache", () => {
     expect(counter.runs()).toBe(before);
   });
 
+  it("a cache folder others can write is not trusted: cc() compiles into a private temporary folder instead", () => {
+    const dir = folder({ "v.c": "int value(void) { return 9; }\n" });
+    const counter = countingCompiler(dir);
+    mkdirSync(join(dir, "cache/ffi-kit/cc"), { recursive: true });
+    chmodSync(join(dir, "cache/ffi-kit/cc"), 0o777);
+    mkdirSync(join(dir, "tmp"));
+    const env = { CC: counter.cc, XDG_CACHE_HOME: join(dir, "cache"), TMPDIR: join(dir, "tmp") };
+    expect(child(program(join(dir, "v.c")), env)).toEqual({ status: 0, stdout: "9", stderr: "" });
+    expect(child(program(join(dir, "v.c")), env)).toEqual({ status: 0, stdout: "9", stderr: "" });
+    expect(readdirSync(join(dir, "cache/ffi-kit/cc"))).toEqual([]);
+    // The private folder is removed once the library is loaded.
+    expect(readdirSync(join(dir, "tmp"))).toEqual([]);
+    // Each run asked the compiler's version and compiled: nothing was kept in (or loaded from) that folder.
+    expect(counter.runs()).toBe(4);
+  });
+
   it("a corrupted cached library is detected and rebuilt", () => {
     const dir = folder({ "v.c": "int value(void) { return 5; }\n" });
     const counter = countingCompiler(dir);
