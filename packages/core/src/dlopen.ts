@@ -1,10 +1,9 @@
-import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
 import { compileVariadicCall, VARIADIC_MARKER } from "./variadic.js";
 import { compileNonblockingCall, type NonblockingOwner } from "./nonblocking.js";
-import { FFIError } from "./errors.js";
 import { createGuard, checkSymbolName, openLibraryHandle, type Guard } from "./library-handle.js";
 import { libraryPathArgument } from "./library-path.js";
 import type { ConvertFns, FFIFunction, Library } from "./signature-types.js";
