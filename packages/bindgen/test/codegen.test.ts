@@ -206,9 +206,9 @@ describe("ffi-kit-bindgen <dir>", () => {
     bound.close();
   });
 
-  it("small structs cross packed in 64-bit words where the ABI allows, through koffi otherwise: same results", async () => {
+  it("small structs cross packed in 64-bit words where the ABI allows, through koffi otherwise: same results", () => {
     // The module chooses at load (R.PACKING_ABI): run it in two children, packing on and off.
-    const ts = (await import("typescript")).default;
+    const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
     const source = readFileSync(join(out, "shapes.gen.ts"), "utf8");
     expect(source).toMatch(/= R\.PACKING_ABI;/);
     const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
