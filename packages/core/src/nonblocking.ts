@@ -141,8 +141,8 @@ function start(job: Job): void {
     target.invoke(job.args, (err: unknown, result: unknown) => {
       inFlight--;
       finish(job, err, result, true);
-      // koffi frees the call's slot when this callback has returned: the next call goes after that.
-      dispatchSoon();
+      // koffi frees the call's slot when this callback has returned: the next waiting call goes after that.
+      if (head < queue.length) dispatchSoon();
     });
   } catch (e) {
     inFlight--;
@@ -195,7 +195,7 @@ function finish(job: Job, err: unknown, result: unknown, ran: boolean): void {
       if (next === undefined) {
         lane.busy = false;
         lanes.delete(lane);
-      } else if (ran) enqueue(next);
+      } else if (ran) queue.push(next); // started by the dispatch that follows this call's completion
       else queueMicrotask(() => enqueue(next));
     }
   }

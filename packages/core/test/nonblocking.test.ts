@@ -169,24 +169,33 @@ describe("nonblocking calls and their memory, close(), threads and exit (each in
   `;
   const ok = (stdout: string) => ({ status: 0, signal: null, stdout, stderr: "" });
 
-  it("views and strings passed stay alive until the call completes, whatever the collector does", () => {
+  it("views passed stay alive while their calls wait and run (only the queue holds them), and are collectable after", () => {
     const r = child(
       `${prelude}
+      configureNonblocking({ maxInFlight: 1 });
+      let blockerDone = false;
+      const blocker = s.nb_sleep_ms(1500).then(() => { blockerDone = true; });
       const refs = [];
       const calls = [];
       for (let i = 0; i < 20; i++) {
-        const view = new Uint8Array(1 << 16);
+        let view = new Uint8Array(1 << 16);
         refs.push(new WeakRef(view));
-        calls.push(s.nb_fill_after(view, view.length, i, 150).then((n) => n === view.length && view.every((b) => b === i)));
-        calls.push(s.nb_strlen_after("y".repeat(5000 + i), 150));
+        calls.push(s.nb_fill_after(view, view.length, i, 0));
+        view = null;
+        calls.push(s.nb_strlen_after("y".repeat(5000 + i), 0));
       }
-      for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 5)); }
-      const aliveDuring = refs.filter((w) => w.deref() !== undefined).length;
+      const alive = () => refs.filter((w) => w.deref() !== undefined).length;
+      const collect = async () => { for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 5)); } };
+      await collect();
+      const whileWaiting = alive();
+      const early = blockerDone;
+      await blocker;
       const results = await Promise.all(calls);
-      console.log(aliveDuring, results.filter((x, i) => i % 2 === 0).every(Boolean), results.filter((x, i) => i % 2 === 1).every((n, i) => n === BigInt(5000 + i)));`,
+      await collect();
+      console.log(early, whileWaiting, alive(), results.filter((x, i) => i % 2 === 0).every((n) => n === 1 << 16), results.filter((x, i) => i % 2 === 1).every((n, i) => n === BigInt(5000 + i)));`,
       ["--expose-gc"],
     );
-    expect(r).toEqual(ok("20 true true"));
+    expect(r).toEqual(ok("false 20 0 true true"));
   });
 
   it("a view detached while its call waits is refused (the promise rejects), C never receives it", () => {
