@@ -3,6 +3,8 @@ import { FFIError, describeReceived, invalidArgType, invalidPointer, startStackA
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
+import { compileVariadicCall, VARIADIC_MARKER } from "./variadic.js";
+import { compileNonblockingCall, standaloneOwner } from "./nonblocking.js";
 import { createGuard, type Guard } from "./library-handle.js";
 import { isUserAddress, USER_ADDRESS_LIMIT_BIGINT } from "./address-space.js";
 import type { Pointer } from "./pointer-types.js";
@@ -42,8 +44,11 @@ function bind(library: string, name: string, declaration: unknown, guard: Guard,
   const address = functionAddress(declaration, name, site);
   const sig = resolveSignature(declaration, `${site}: symbol "${name}"`);
   const { ret, args } = koffiTypesForCall(sig);
-  const raw = koffi.decode(address, prototype(ret, args)) as (...args: unknown[]) => unknown;
-  const compiled = compileCall(library, name, sig, raw, guard);
+  const raw = koffi.decode(address, prototype(ret, sig.variadic ? [...args, VARIADIC_MARKER] : args)) as (...args: unknown[]) => unknown;
+  const blocking = (sig.variadic ? compileVariadicCall : compileCall)(library, name, sig, raw, guard);
+  const compiled = sig.nonblocking
+    ? { ...blocking, ...compileNonblockingCall(library, name, sig, raw, guard, standaloneOwner(() => new FFIError("ERR_FFI_FUNCTION_CLOSED", `"${name}" was closed before this nonblocking call started`))) }
+    : blocking;
   Object.defineProperties(compiled.fn, {
     ptr: { value: typeof address === "bigint" ? Number(address) : address, enumerable: true },
     native: { value: compiled.native },

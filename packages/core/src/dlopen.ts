@@ -1,8 +1,10 @@
-import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import { resolveSignature } from "./signature.js";
 import { koffiTypesForCall } from "./koffi-types.js";
 import { compileCall } from "./call-wrapper.js";
 import { fastTarget } from "./fast-engine.js";
+import { compileVariadicCall, VARIADIC_MARKER } from "./variadic.js";
+import { compileNonblockingCall, type NonblockingOwner } from "./nonblocking.js";
 import { createGuard, checkSymbolName, openLibraryHandle, type Guard } from "./library-handle.js";
 import { libraryPathArgument } from "./library-path.js";
 import type { ConvertFns, FFIFunction, Library } from "./signature-types.js";
@@ -36,17 +38,24 @@ function open<const Fns extends Record<string, FFIFunction>>(path: string | URL,
   });
 
   const lib = openLibraryHandle(file, "dlopen()");
+  const owner: NonblockingOwner = {
+    retain: () => lib.retain(),
+    release: () => lib.release(),
+    rejectPending: false,
+    closedError: () => new FFIError("ERR_FFI_LIBRARY_CLOSED", `The library "${file}" was closed before this nonblocking call started`),
+  };
   const guards: Guard[] = [];
   const out: Record<string, unknown> = {};
   try {
     names.forEach((name, i) => {
       const sig = signatures[i]!;
       const { ret, args } = koffiTypesForCall(sig);
-      const raw = lib.declare(name, ret, args);
+      const raw = lib.declare(name, ret, sig.variadic ? [...args, VARIADIC_MARKER] : args);
       const guard = createGuard("ERR_FFI_LIBRARY_CLOSED", () => `Cannot call "${name}": the library "${file}" was closed`);
       guards.push(guard);
       const address = lib.address(name);
-      const compiled = compileCall(file, name, sig, raw, guard, fastTarget(sig, address));
+      const blocking = sig.variadic ? compileVariadicCall(file, name, sig, raw, guard) : compileCall(file, name, sig, raw, guard, fastTarget(sig, address));
+      const compiled = sig.nonblocking ? { ...blocking, ...compileNonblockingCall(file, name, sig, raw, guard, owner) } : blocking;
       Object.defineProperties(compiled.fn, {
         ptr: { value: address, enumerable: true },
         native: { value: compiled.native },
@@ -58,7 +67,8 @@ function open<const Fns extends Record<string, FFIFunction>>(path: string | URL,
     lib.close();
     throw e;
   }
-  const close = (): void => {
+  const close = (options?: { rejectPending?: boolean }): void => {
+    if (options?.rejectPending === true) owner.rejectPending = true;
     if (lib.guard.closed) return;
     for (const g of guards) g.closed = true;
     lib.close();

@@ -123,7 +123,7 @@ const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>()
 
 /** The shape code of a signature the fast engine takes ("iii": int32(int32, int32)), or undefined. */
 export function fastShape(sig: Signature): string | undefined {
-  if (addon === undefined || sig.args.length > addon.maxArity) return undefined;
+  if (addon === undefined || sig.args.length > addon.maxArity || sig.variadic || sig.nonblocking) return undefined;
   const ret = returnCode[sig.returns];
   if (ret === undefined) return undefined;
   let shape = ret;

@@ -8,6 +8,8 @@
  * console.log(lib.symbols.sqlite3_libversion());
  */
 export { dlopen } from "./dlopen.js";
+export { cc, type CCOptions } from "./cc.js";
+export { configureNonblocking, nonblockingStats, type NonblockingConfig } from "./nonblocking.js";
 export { FFIType, resolveType, type FFITypeName, type FFITypeNumber, type FFITypeOrString } from "./ffi-type.js";
 export { CFunction, linkSymbols, type CFunctionInstance, type FFIFunctionWithPtr } from "./cfunction.js";
 export { JSCallback, callbackStats } from "./callback.js";
@@ -23,6 +25,9 @@ export type {
   FFIFunction,
   ConvertFn,
   ConvertFns,
+  ArgsOf,
+  ResultOf,
+  VariadicArgs,
   Library,
   JSCallbackOptions,
   JSCallbackFunction,

@@ -98,8 +98,14 @@ export interface LibraryHandle {
   declare(symbol: string, ret: NativeType, args: readonly NativeType[]): (...args: unknown[]) => unknown;
   /** The address of a symbol (declared or not), as a number. */
   address(symbol: string): number;
-  /** Stops every wrapper (they throw `ERR_FFI_LIBRARY_CLOSED`) and unloads when safe. Idempotent. */
+  /**
+   * Stops every wrapper (they throw `ERR_FFI_LIBRARY_CLOSED`) and unloads when safe: once no JS callback runs above
+   * native frames and every retained call (a nonblocking call waiting or running) has released it. Idempotent.
+   */
   close(): void;
+  /** Keeps the library loaded across `close()` until the matching {@link release} (a nonblocking call in flight). */
+  retain(): void;
+  release(): void;
 }
 
 /**
@@ -141,15 +147,22 @@ export function openLibraryHandle(path: string | URL, site: string, closedMessag
       throw e;
     }
   };
+  let retained = 0;
   return {
     path: file,
     guard,
+    retain() {
+      retained++;
+    },
+    release() {
+      if (--retained === 0 && guard.closed) unloadWhenSafe(lib);
+    },
     declare: (symbol, ret, args) => find(symbol, () => lib.func(symbol, ret, [...args]) as (...args: unknown[]) => unknown),
     address: (symbol) => find(symbol, () => Number(lib.symbol(symbol) as bigint)),
     close() {
       if (guard.closed) return;
       guard.closed = true;
-      unloadWhenSafe(lib);
+      if (retained === 0) unloadWhenSafe(lib);
     },
   };
 }

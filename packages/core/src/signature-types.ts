@@ -72,20 +72,43 @@ export type ReturnsType<T> = TypeNumber<T> extends keyof FFITypeToReturnsType
 
 /** One function's declaration, as given to `dlopen`, `CFunction` or `linkSymbols`. */
 export interface FFIFunction {
-  readonly args?: readonly FFITypeOrString[];
+  /** The argument types; a last `"..."` makes the function variadic: (type, value) pairs follow the fixed arguments. */
+  readonly args?: readonly (FFITypeOrString | "...")[];
   readonly returns?: FFITypeOrString;
   /** Raw address of the function (`CFunction`, `linkSymbols`). */
   readonly ptr?: Pointer | number | bigint;
   /** Accepted for compatibility with bun:ffi; every symbol is callable from any thread through koffi. */
   readonly threadsafe?: boolean;
+  /** The symbol returns a Promise; the call runs on libuv's thread pool, the JS thread goes on (see README). */
+  readonly nonblocking?: boolean;
+  /** With `nonblocking`: the symbol's calls run one at a time, in the order they were made. */
+  readonly ordered?: boolean;
 }
 
 type MapArgs<A> = { -readonly [K in keyof A]: ArgType<A[K]> };
 
+/**
+ * The variadic part of a call: (type, value) pairs, flattened (`"i32", 42, "cstring", "hi"`). Each value is
+ * checked at run time against the type before it.
+ */
+export type VariadicArgs = Array<FFITypeOrString | ArgType<FFITypeOrString> | string>;
+
+/** The JavaScript arguments of a declaration's `args`: fixed ones by type, then pairs if the list ends in `"..."`. */
+export type ArgsOf<A> = [A] extends [readonly [...infer Fixed, "..."]]
+  ? [...MapArgs<Fixed>, ...VariadicArgs]
+  : [A] extends [readonly unknown[]]
+    ? MapArgs<A>
+    : [];
+
+/** What a call of declaration F returns: the converted result, or a Promise of it for `nonblocking: true`. */
+export type ResultOf<F extends FFIFunction> = F["nonblocking"] extends true
+  ? Promise<F["returns"] extends FFITypeOrString ? ReturnsType<F["returns"]> : undefined>
+  : F["returns"] extends FFITypeOrString
+    ? ReturnsType<F["returns"]>
+    : undefined;
+
 /** The callable a declaration turns into. */
-export type ConvertFn<F extends FFIFunction> = ((
-  ...args: F["args"] extends readonly unknown[] ? MapArgs<F["args"]> : []
-) => F["returns"] extends FFITypeOrString ? ReturnsType<F["returns"]> : undefined) & {
+export type ConvertFn<F extends FFIFunction> = ((...args: ArgsOf<F["args"]>) => ResultOf<F>) & {
   /** The symbol's address. */
   readonly ptr: Pointer;
   /** The underlying koffi function (no conversion, guarded against calls after `close()`). */
@@ -100,8 +123,12 @@ export type ConvertFns<Fns extends Record<string, FFIFunction>> = { [K in keyof 
 /** A loaded library: its callables and a way to unload it. */
 export interface Library<Fns extends Record<string, FFIFunction>> {
   readonly symbols: ConvertFns<Fns>;
-  /** Unloads the library; later calls to its symbols throw `ERR_FFI_LIBRARY_CLOSED`. Idempotent. */
-  close(): void;
+  /**
+   * Unloads the library; later calls to its symbols throw `ERR_FFI_LIBRARY_CLOSED`. Idempotent. Nonblocking calls
+   * already made still run and settle (the library is unloaded after the last); with `{ rejectPending: true }`, those
+   * not started yet reject with `ERR_FFI_LIBRARY_CLOSED` instead.
+   */
+  close(options?: { readonly rejectPending?: boolean }): void;
   [Symbol.dispose](): void;
 }
 

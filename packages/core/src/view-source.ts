@@ -1,5 +1,7 @@
 import { resolveSignature } from "./signature.js";
 import { wrapperSource } from "./call-wrapper.js";
+import { variadicWrapperSource } from "./variadic.js";
+import { nonblockingWrapperSource } from "./nonblocking.js";
 import { invokerSource } from "./callback.js";
 import { describeReceived, invalidArgType, startStackAt } from "./errors.js";
 import type { FFIFunction } from "./signature-types.js";
@@ -34,7 +36,10 @@ function sources(symbols: Record<string, FFIFunction> | FFIFunction, isCallback:
   if (isCallback) return invokerSource(resolveSignature(declarationObject(symbols, "callback"), "viewSource()", true));
   const single = "args" in symbols || "returns" in symbols;
   const entries: Array<[string, unknown]> = single ? [["fn", symbols]] : Object.entries(symbols);
-  return entries.map(([name, decl]) => wrapperSource(name, resolveSignature(declarationObject(decl, name), `viewSource(): "${name}"`)));
+  return entries.map(([name, decl]) => {
+    const sig = resolveSignature(declarationObject(decl, name), `viewSource(): "${name}"`);
+    return (sig.nonblocking ? nonblockingWrapperSource : sig.variadic ? variadicWrapperSource : wrapperSource)(name, sig);
+  });
 }
 
 function declarationObject(decl: unknown, name: string): unknown {

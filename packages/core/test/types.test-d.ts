@@ -1,8 +1,67 @@
 /** Type-level tests: declarations type their symbols as precisely as bun-types does. Checked by tsc via vitest. */
 import { describe, expectTypeOf, it } from "vitest";
-import { CFunction, CString, FFIType, JSCallback, dlopen, linkSymbols, ptr, read, toArrayBuffer, type Pointer } from "@ffi-kit/core";
+import { CFunction, CString, FFIType, JSCallback, cc, dlopen, linkSymbols, ptr, read, toArrayBuffer, type CFunctionInstance, type FFIFunction, type Pointer } from "@ffi-kit/core";
 
 declare const path: string;
+
+describe("cc typing", () => {
+  it("types its symbols as dlopen does", () => {
+    const lib = cc({ source: new URL("file:///x.c"), symbols: { add: { args: ["i32", "i32"], returns: "i32" }, name: { returns: "cstring" } }, define: { A: "1" }, flags: "-O1", library: ["m"] });
+    expectTypeOf(lib.symbols.add).parameters.toEqualTypeOf<[number, number]>();
+    expectTypeOf(lib.symbols.name).returns.toEqualTypeOf<CString | null>();
+    expectTypeOf(lib.close).toBeCallableWith();
+    // @ts-expect-error define values are strings
+    cc({ source: "x.c", symbols: {}, define: { A: 1 } });
+  });
+});
+
+describe("nonblocking declarations", () => {
+  it("return Promises of the converted result", () => {
+    const lib = dlopen(path, {
+      slow: { args: ["i32"], returns: "i32", nonblocking: true },
+      name: { returns: "cstring", nonblocking: true, ordered: true },
+      done: { args: [], returns: "void", nonblocking: true },
+      sync: { args: ["i32"], returns: "i32", nonblocking: false },
+    });
+    expectTypeOf(lib.symbols.slow).parameters.toEqualTypeOf<[number]>();
+    expectTypeOf(lib.symbols.slow).returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf(lib.symbols.name).returns.toEqualTypeOf<Promise<CString | null>>();
+    expectTypeOf(lib.symbols.done).returns.toEqualTypeOf<Promise<undefined>>();
+    expectTypeOf(lib.symbols.sync).returns.toEqualTypeOf<number>();
+    lib.close({ rejectPending: true });
+    const f = new CFunction({ ptr: 4096, args: ["f64"], returns: "f64", nonblocking: true });
+    expectTypeOf(f).returns.toEqualTypeOf<Promise<number>>();
+  });
+});
+
+describe("generic declarations", () => {
+  it("a CFunctionInstance of any FFIFunction still lets a union with a plain function type its parameters", () => {
+    // @ffi-kit/memory's FreeFunction is such a union: a JS function of (address, byteLength), or a CFunction.
+    type Free = ((address: number, byteLength: number) => unknown) | CFunctionInstance<FFIFunction & { ptr: number }>;
+    const free: Free = (address, byteLength) => {
+      expectTypeOf(address).toEqualTypeOf<number>();
+      return byteLength;
+    };
+    expectTypeOf(free).not.toBeAny();
+  });
+});
+
+describe("variadic declarations", () => {
+  it("type the fixed arguments, then take (type, value) pairs", () => {
+    const lib = dlopen(path, {
+      snprintf: { args: ["ptr", "usize", "cstring", "..."], returns: "i32" },
+      onlyPairs: { args: ["..."], returns: "f64" },
+    });
+    expectTypeOf(lib.symbols.snprintf).returns.toEqualTypeOf<number>();
+    expectTypeOf(lib.symbols.onlyPairs).returns.toEqualTypeOf<number>();
+    lib.symbols.snprintf(new Uint8Array(8), 8, "%d %s", "i32", 1, "cstring", "x", FFIType.f64, 1.5);
+    lib.symbols.snprintf(null, 0, "plain");
+    // @ts-expect-error the first fixed argument is a pointer, not a string
+    lib.symbols.snprintf("buf", 8, "%d", "i32", 1);
+    // @ts-expect-error a symbol is no type and no value
+    lib.symbols.onlyPairs(Symbol());
+  });
+});
 
 describe("dlopen typing", () => {
   it("maps string and numeric types to JS types", () => {

@@ -1,0 +1,313 @@
+/**
+ * Non-blocking calls (`nonblocking: true` on a declaration, Deno's name): the symbol converts its arguments on the
+ * JS thread, exactly as a blocking call does (same errors, thrown synchronously), and returns a Promise of the
+ * converted result. The call itself runs on libuv's thread pool through koffi's `.async`.
+ *
+ * koffi throws once 256 async calls are in flight. In front of it sits a queue that waits instead: at most
+ * `maxInFlight` calls are handed to koffi at once, the others wait in submission order, each holding only its
+ * converted arguments (which keeps views and strings alive until its call completes). `ordered: true` runs the
+ * calls of one symbol one at a time, in submission order.
+ */
+import { availableParallelism } from "node:os";
+import { FFIType } from "./ffi-type.js";
+import { compileUnit, identifierFor, mergeBindings, type Unit } from "./codegen.js";
+import { conversionMayRunUserCode, planArgument, planReturn, type ArgumentPlan } from "./conversion-codegen.js";
+import { generatedGlobals } from "./globals.js";
+import { FFIError, describeReceived, invalidArgType, outOfRange, startStackAt, withCode } from "./errors.js";
+import { isArrayBuffer, isDetachedBuffer, isView, underlyingBuffer } from "./view-geometry.js";
+import type { Guard } from "./library-handle.js";
+import type { Signature } from "./signature.js";
+
+/** koffi's limit of async calls in flight (its default `max_async_calls`). */
+export const KOFFI_ASYNC_LIMIT = 256;
+
+/** What keeps a library loaded while its calls wait or run; `closed` tells whether waiting calls are to be rejected. */
+export interface NonblockingOwner {
+  retain(): void;
+  release(): void;
+  /** Set by `close({ rejectPending: true })`: calls not started yet reject with `ERR_FFI_LIBRARY_CLOSED`. */
+  rejectPending: boolean;
+  /** The error for a rejected pending call. */
+  closedError(): Error;
+}
+
+/** An owner for functions that own no library (CFunction, linkSymbols): nothing to keep loaded. */
+export function standaloneOwner(closedError: () => Error): NonblockingOwner {
+  return { retain() {}, release() {}, rejectPending: false, closedError };
+}
+
+interface Lane {
+  busy: boolean;
+  readonly waiting: Job[];
+}
+
+interface Target {
+  /** Calls koffi's `.async` with the converted arguments and the completion callback (generated per arity: no spread). */
+  readonly invoke: (args: unknown[], done: (err: unknown, result: unknown) => void) => void;
+  readonly convert: (r: unknown) => unknown;
+  readonly owner: NonblockingOwner;
+  readonly lane: Lane | undefined;
+  readonly symbol: string;
+}
+
+interface Job {
+  readonly target: Target;
+  readonly args: unknown[];
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+const defaultMaxInFlight = Math.max(1, Math.min(KOFFI_ASYNC_LIMIT, availableParallelism()));
+let maxInFlight = defaultMaxInFlight;
+let inFlight = 0;
+let highWater = 0;
+/** Waiting jobs, first at `head` (an array used as a queue; compacted as it drains). */
+let queue: Job[] = [];
+let head = 0;
+
+/** Options of {@link configureNonblocking}. */
+export interface NonblockingConfig {
+  /** Calls handed to the thread pool at once (1 to 256; default: the machine's available parallelism). */
+  readonly maxInFlight?: number;
+}
+
+/**
+ * Sets how many nonblocking calls run at once (the others wait in order; none ever fails for being busy).
+ * Returns the settings now in force. libuv's pool has `UV_THREADPOOL_SIZE` threads (4 unless set before Node
+ * starts): more calls than threads wait inside libuv.
+ *
+ * @example
+ * configureNonblocking({ maxInFlight: 8 });
+ */
+export function configureNonblocking(config: NonblockingConfig = {}): Required<NonblockingConfig> {
+  if (config === null || typeof config !== "object") {
+    throw invalidArgType(`configureNonblocking(): the options must be an object. Received ${describeReceived(config)}`);
+  }
+  const { maxInFlight: m } = config;
+  if (m !== undefined) {
+    if (typeof m !== "number" || !Number.isInteger(m) || m < 1 || m > KOFFI_ASYNC_LIMIT) {
+      throw outOfRange(`configureNonblocking(): maxInFlight must be an integer from 1 to ${KOFFI_ASYNC_LIMIT}. Received ${describeReceived(m)}`);
+    }
+    maxInFlight = m;
+    dispatch();
+  }
+  return { maxInFlight };
+}
+
+/** What the nonblocking queue holds now: calls running, calls waiting, and the most ever running at once. */
+export function nonblockingStats(): { inFlight: number; waiting: number; maxInFlightSeen: number; maxInFlight: number } {
+  let waiting = queue.length - head;
+  for (const lane of lanes) waiting += lane.waiting.length;
+  return { inFlight, waiting, maxInFlightSeen: highWater, maxInFlight };
+}
+
+/** Ordered lanes with waiting calls (for the stats only). */
+const lanes = new Set<Lane>();
+
+function enqueue(job: Job): void {
+  queue.push(job);
+  dispatch();
+}
+
+/** Hands waiting jobs to koffi while there is room. */
+function dispatch(): void {
+  while (inFlight < maxInFlight && head < queue.length && retryTimer === undefined) {
+    const job = queue[head]!;
+    queue[head++] = undefined as never;
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    start(job);
+  }
+}
+
+function start(job: Job): void {
+  const { target } = job;
+  if (target.owner.rejectPending) return finish(job, target.owner.closedError(), undefined, false);
+  // A view detached (transferred, or freed by its owner) while the call waited must not reach C.
+  for (const a of job.args) {
+    if (typeof a === "object" && a !== null && (isView(a) || isArrayBuffer(a)) && isDetachedBuffer(underlyingBuffer(a))) {
+      const error = withCode(
+        new TypeError(`${target.symbol}(): a view's ArrayBuffer was detached (transferred or freed) while the nonblocking call waited; its memory cannot be passed to native code`),
+        "ERR_INVALID_ARG_VALUE",
+      );
+      return finish(job, error, undefined, false);
+    }
+  }
+  inFlight++;
+  if (inFlight > highWater) highWater = inFlight;
+  try {
+    target.invoke(job.args, (err: unknown, result: unknown) => {
+      inFlight--;
+      finish(job, err, result, true);
+      // koffi frees the call's slot when this callback has returned: the next waiting call goes after that.
+      if (head < queue.length) dispatchSoon();
+    });
+  } catch (e) {
+    inFlight--;
+    if (/Too many asynchronous calls/.test(String((e as Error)?.message))) {
+      // Other code uses koffi's async calls too: wait for a slot, keeping this call first in line.
+      queue[--head] = job;
+      busyRetry();
+      return;
+    }
+    finish(job, e, undefined, false);
+  }
+}
+
+let dispatchScheduled = false;
+function dispatchSoon(): void {
+  if (dispatchScheduled) return;
+  dispatchScheduled = true;
+  queueMicrotask(() => {
+    dispatchScheduled = false;
+    dispatch();
+  });
+}
+
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+function busyRetry(): void {
+  if (retryTimer !== undefined) return;
+  retryTimer = setTimeout(() => {
+    retryTimer = undefined;
+    dispatch();
+  }, 1);
+}
+
+/** Settles a job and lets the next call of its ordered lane go. */
+function finish(job: Job, err: unknown, result: unknown, ran: boolean): void {
+  const { target } = job;
+  try {
+    if (err !== null && err !== undefined) job.reject(err);
+    else {
+      try {
+        job.resolve(target.convert(result));
+      } catch (e) {
+        job.reject(e);
+      }
+    }
+  } finally {
+    target.owner.release();
+    const lane = target.lane;
+    if (lane !== undefined) {
+      const next = lane.waiting.shift();
+      if (next === undefined) {
+        lane.busy = false;
+        lanes.delete(lane);
+      } else if (ran) queue.push(next); // started by the dispatch that follows this call's completion
+      else queueMicrotask(() => enqueue(next));
+    }
+  }
+}
+
+/** Submits one converted call; returns the Promise of its converted result. */
+function submit(target: Target, args: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    target.owner.retain();
+    const job: Job = { target, args, resolve, reject };
+    const lane = target.lane;
+    if (lane !== undefined) {
+      if (lane.busy) {
+        lane.waiting.push(job);
+        lanes.add(lane);
+        return;
+      }
+      lane.busy = true;
+    }
+    // Room and nobody waiting: straight to the pool.
+    if (inFlight < maxInFlight && head === queue.length && retryTimer === undefined) start(job);
+    else enqueue(job);
+  });
+}
+
+/** Whether an argument of `type` can be passed as a view (whose buffer user code could detach later). */
+function takesView(type: number): boolean {
+  return type === FFIType.ptr || type === FFIType.cstring || type === FFIType.buffer;
+}
+
+interface Entry {
+  fn: Function | undefined;
+}
+
+function restacked(plan: ArgumentPlan, slow: string, entry: Entry): ArgumentPlan {
+  const convert = plan.bindings[slow] as ((v: unknown) => unknown) | undefined;
+  if (typeof convert !== "function") return plan;
+  const wrapped = (v: unknown): unknown => {
+    try {
+      return convert(v);
+    } catch (e) {
+      throw entry.fn === undefined ? e : startStackAt(e, entry.fn);
+    }
+  };
+  return { ...plan, bindings: { ...plan.bindings, [slow]: wrapped } };
+}
+
+/** The wrapper's unit: conversions as in a blocking wrapper, then `Q(T, [converted...])` instead of the call. */
+function wrapperUnit(library: string, symbol: string, sig: Signature, target: unknown, guard: Guard, entry: Entry): Unit {
+  const site = `${symbol}()`;
+  const plans = sig.args.map((t, i) => restacked(planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`), `S${i}`, entry));
+  const bindings = mergeBindings({ Q: submit, T: target, G: guard, $viewLength: generatedGlobals.$viewLength }, ...plans.map((p) => p.bindings));
+  const id = identifierFor(symbol, bindings);
+  const lastUserCode = sig.args.findLastIndex(conversionMayRunUserCode);
+  const remeasured = sig.args.map((t, i) => i < lastUserCode && takesView(t));
+  let body = plans.map((p, i) => `  ${remeasured[i] ? "let" : "const"} c${i} = ${p.expression};\n`).join("");
+  body += remeasured
+    .map((yes, i) => (yes ? `  if (typeof c${i} === "object" && c${i} !== null && !($viewLength(c${i}) > 0)) c${i} = S${i}(c${i});\n` : ""))
+    .join("");
+  if (lastUserCode >= 0) body += "  if (G.closed) G.fail();\n";
+  body += `  return Q(T, [${plans.map((_, i) => `c${i}`).join(", ")}]);\n`;
+  const params = sig.args.map((_, i) => `a${i}`).join(", ");
+  return { library, symbol, kind: "function", text: `function ${id}(${params}) {\n  if (G.closed) G.fail();\n${body}}`, bindings };
+}
+
+/** The compiled result conversion of a return type (`r` → what a blocking call returns). */
+function resultConverter(library: string, symbol: string, returns: number): (r: unknown) => unknown {
+  const ret = planReturn(returns, "r");
+  const text = `function ${identifierFor(`${symbol}_result`, ret.bindings)}(r) {\n  return ${ret.expression};\n}`;
+  return compileUnit<(r: unknown) => unknown>({ library, symbol: `${symbol}.result`, kind: "function", text, bindings: ret.bindings });
+}
+
+/**
+ * Compiles the nonblocking wrapper of a declaration with `nonblocking: true`: `raw` is koffi's function (its
+ * `.async` runs the call on the pool).
+ */
+export function compileNonblockingCall(
+  library: string,
+  symbol: string,
+  sig: Signature,
+  raw: (...args: unknown[]) => unknown,
+  guard: Guard,
+  owner: NonblockingOwner,
+): { fn: (...args: unknown[]) => Promise<unknown>; source: string } {
+  const async = (raw as unknown as { async?: (...args: unknown[]) => void }).async;
+  if (typeof async !== "function") throw new FFIError("ERR_FFI_UNSUPPORTED_TYPE", `${symbol}(): this function cannot be called nonblocking`);
+  const arity = sig.args.length;
+  const params = Array.from({ length: arity }, (_, i) => `a[${i}]`);
+  const invoke = compileUnit<Target["invoke"]>({
+    library,
+    symbol: `${symbol}.async`,
+    kind: "function",
+    text: `function ${identifierFor(`${symbol}_async`, { A: 0, R: 0 })}(a, done) {\n  A.call(R, ${[...params, "done"].join(", ")});\n}`,
+    bindings: { A: async, R: raw },
+  });
+  const target: Target = {
+    invoke,
+    convert: sig.returns === FFIType.void ? () => undefined : resultConverter(library, symbol, sig.returns),
+    owner,
+    lane: sig.ordered ? { busy: false, waiting: [] } : undefined,
+    symbol,
+  };
+  const entry: Entry = { fn: undefined };
+  const unit = wrapperUnit(library, symbol, sig, target, guard, entry);
+  const fn = compileUnit<(...args: unknown[]) => Promise<unknown>>(unit);
+  entry.fn = fn;
+  if (fn.name !== symbol) Object.defineProperty(fn, "name", { value: symbol, configurable: true });
+  return { fn, source: unit.text };
+}
+
+/** The source of a nonblocking declaration's wrapper (what `viewSource` shows). */
+export function nonblockingWrapperSource(symbol: string, sig: Signature): string {
+  const guard: Guard = { closed: false, fail: (): never => { throw new Error("not compiled"); } };
+  return wrapperUnit("", symbol, sig, null, guard, { fn: undefined }).text;
+}
