@@ -21,7 +21,7 @@ export interface CompiledCall {
 
 
 /** Whether an argument of `type` can be passed as a view (whose buffer user code could detach later). */
-function takesView(type: number): boolean {
+export function takesView(type: number): boolean {
   return type === FFIType.ptr || type === FFIType.cstring || type === FFIType.buffer;
 }
 
@@ -91,7 +91,7 @@ export function wrapperUnit(
 }
 
 /** The compiled wrapper, once there is one: where the stack of a conversion error starts. */
-interface Entry {
+export interface Entry {
   fn: Function | undefined;
 }
 
@@ -99,7 +99,7 @@ interface Entry {
  * The plan with its slow converter (bound as `slow`) wrapped so that an error it throws has a stack starting at
  * the user's call of the wrapper. Only the slow path pays the wrapper; the inline checks are unchanged.
  */
-function restacked<P extends { bindings: Bindings }>(plan: P, slow: string, entry: Entry): P {
+export function restacked<P extends { bindings: Bindings }>(plan: P, slow: string, entry: Entry): P {
   const convert = plan.bindings[slow] as ((v: unknown) => unknown) | undefined;
   if (typeof convert !== "function") return plan;
   const wrapped = (v: unknown): unknown => {

@@ -13,10 +13,11 @@ import { FFIType } from "./ffi-type.js";
 import { compileUnit, identifierFor, mergeBindings, type Unit } from "./codegen.js";
 import { conversionMayRunUserCode, planArgument, planReturn, type ArgumentPlan } from "./conversion-codegen.js";
 import { generatedGlobals } from "./globals.js";
-import { FFIError, describeReceived, invalidArgType, outOfRange, startStackAt, withCode } from "./errors.js";
+import { FFIError, describeReceived, invalidArgType, outOfRange, withCode } from "./errors.js";
 import { isArrayBuffer, isDetachedBuffer, isView, underlyingBuffer } from "./view-geometry.js";
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
+import { restacked, takesView, type Entry } from "./call-wrapper.js";
 
 /** koffi's limit of async calls in flight (its default `max_async_calls`). */
 export const KOFFI_ASYNC_LIMIT = 256;
@@ -221,27 +222,6 @@ function submit(target: Target, args: unknown[]): Promise<unknown> {
   });
 }
 
-/** Whether an argument of `type` can be passed as a view (whose buffer user code could detach later). */
-function takesView(type: number): boolean {
-  return type === FFIType.ptr || type === FFIType.cstring || type === FFIType.buffer;
-}
-
-interface Entry {
-  fn: Function | undefined;
-}
-
-function restacked(plan: ArgumentPlan, slow: string, entry: Entry): ArgumentPlan {
-  const convert = plan.bindings[slow] as ((v: unknown) => unknown) | undefined;
-  if (typeof convert !== "function") return plan;
-  const wrapped = (v: unknown): unknown => {
-    try {
-      return convert(v);
-    } catch (e) {
-      throw entry.fn === undefined ? e : startStackAt(e, entry.fn);
-    }
-  };
-  return { ...plan, bindings: { ...plan.bindings, [slow]: wrapped } };
-}
 
 /** The wrapper's unit: conversions as in a blocking wrapper, then `Q(T, [converted...])` instead of the call. */
 function wrapperUnit(library: string, symbol: string, sig: Signature, target: unknown, guard: Guard, entry: Entry): Unit {

@@ -19,7 +19,7 @@ import { callbackActivity } from "./callback-activity.js";
 import { generatedGlobals } from "./globals.js";
 import { FFIError, describeReceived, invalidArgValue, startStackAt } from "./errors.js";
 import { MAX_PARAMETERS, type Signature } from "./signature.js";
-import type { CompiledCall } from "./call-wrapper.js";
+import { restacked, takesView, type CompiledCall, type Entry } from "./call-wrapper.js";
 import type { Guard } from "./library-handle.js";
 
 /** The marker that ends the `args` of a variadic declaration. */
@@ -81,28 +81,6 @@ function planVariadic(type: number, site: string, input: string, slow: string): 
   return { ...plan, koffiType };
 }
 
-/** Whether an argument of `type` can be passed as a view (whose buffer user code could detach later). */
-function takesView(type: number): boolean {
-  return type === FFIType.ptr || type === FFIType.cstring || type === FFIType.buffer;
-}
-
-interface Entry {
-  fn: Function | undefined;
-}
-
-/** The plan with its slow converter wrapped so that an error it throws has a stack starting at the user's call. */
-function restacked(plan: ArgumentPlan, slow: string, entry: Entry): ArgumentPlan {
-  const convert = plan.bindings[slow] as ((v: unknown) => unknown) | undefined;
-  if (typeof convert !== "function") return plan;
-  const wrapped = (v: unknown): unknown => {
-    try {
-      return convert(v);
-    } catch (e) {
-      throw entry.fn === undefined ? e : startStackAt(e, entry.fn);
-    }
-  };
-  return { ...plan, bindings: { ...plan.bindings, [slow]: wrapped } };
-}
 
 /**
  * The unit for one list of variadic types: `(a0..an-1, v)` converts the fixed arguments and the values of `v`
