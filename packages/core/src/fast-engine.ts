@@ -2,7 +2,11 @@
  * The optional fast-call engine: core's own addon (native/fast_engine.cc) whose entries V8 calls straight from
  * optimised code through its Fast API, for C functions of scalar signatures. koffi stays the engine of everything
  * else, and of every call while a koffi callback is registered (a fast call must not run JavaScript, and a C
- * function may call any registered callback).
+ * function may call any registered callback). That rule holds on every supported Node: JavaScript run from inside a
+ * fast call aborts the process on Node 20 and 22 (V8 checks it) and, when that JavaScript runs a full GC, segfaults
+ * on Node 24 and 26 (measured with a C function calling a JSCallback through the fast entry). A closed JSCallback
+ * still counts: its trampoline stays registered so that C calling the old pointer gets the zero value, and that
+ * runs JavaScript too. Only `koffi.unregister` lowers the count.
  *
  * The addon is built per Node major (V8's Fast API has no stable ABI) into
  * `fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node`. When it is missing, fails to load, or its
@@ -76,9 +80,14 @@ export function fastNeedsNumber(type: number): boolean {
   return type === FFIType.ptr;
 }
 
-/** The engine is on unless `FFI_KIT_ENGINE=koffi`. */
+/**
+ * The engine is on unless `FFI_KIT_ENGINE=koffi`, and only under Node itself: the addon links against Node's own
+ * V8 symbols, which another runtime that loads Node addons (Bun, Deno) does not have (the dynamic linker would end
+ * the process at the first call).
+ */
 function wanted(): boolean {
-  return process.env.FFI_KIT_ENGINE !== "koffi";
+  const versions = process.versions as Record<string, string | undefined>;
+  return process.env.FFI_KIT_ENGINE !== "koffi" && versions.bun === undefined && versions.deno === undefined && typeof versions.v8 === "string";
 }
 
 function load(): FastAddon | undefined {

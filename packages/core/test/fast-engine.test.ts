@@ -14,13 +14,14 @@ const addon = fileURLToPath(
   new URL(`../fast-engine/${process.platform}-${process.arch}-abi${process.versions.modules}/ffi_kit_fast.node`, import.meta.url),
 );
 
-function run(engine: string | undefined, body: string): unknown {
+function run(engine: string | undefined, body: string, nodeArgs: string[] = []): unknown {
   const env: NodeJS.ProcessEnv = { ...process.env, FIXTURE: fixture("fastcall"), FFI: fixture("ffi"), ADDON: addon };
   if (engine === undefined) delete env.FFI_KIT_ENGINE;
   else env.FFI_KIT_ENGINE = engine;
   const r = spawnSync(
     process.execPath,
     [
+      ...nodeArgs,
       "--input-type=module",
       "-e",
       `
@@ -198,5 +199,48 @@ describe("fast engine", () => {
     expect(out.sum).toBe(100000);
     expect(out.fastWhileRegistered).toBe(0);
     expect(out.chunks).toBeGreaterThanOrEqual(0);
+  });
+
+  it("under a runtime that is not Node (Bun, Deno) the addon is not loaded: koffi serves every call", () => {
+    // The addon links against Node's own V8 symbols; Bun loads Node addons but has none of them, and its dynamic
+    // linker ends the process at the first call into the addon. Here process.versions says Bun before core loads.
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, ${DECLS});
+      let x = 0;
+      for (let i = 0; i < 20000; i++) x = lib.symbols.mix3(x & 1023, 1, 0);
+      out = { source: lib.symbols.mix3.source, entries: counters(), x };
+    `, ["--import", "data:text/javascript,Object.defineProperty(process.versions, 'bun', { value: '1.4.5', enumerable: true })"]) as { source: string; entries: number[]; x: number };
+    expect(out.entries).toEqual([0, 0]);
+    expect(out.source).not.toContain("X(T");
+    expect(out.source).not.toContain("engine:");
+    expect(out.x).toBeGreaterThan(0);
+  });
+
+  it("a stored callback that C calls and that runs a full GC stays safe: closed callbacks keep calls on koffi", () => {
+    // Measured on Node 20 to 26: JavaScript run from inside a V8 fast call (a C function called through the fast
+    // entry that calls a JSCallback) aborts on Node 20 and 22 ("Invoke in DisallowJavascriptExecutionScope") and
+    // segfaults on Node 24 and 26 when that JavaScript runs a full GC. So while any koffi callback is registered,
+    // open or closed (a closed JSCallback's trampoline stays registered and still runs JavaScript when C calls the
+    // old pointer), core calls through koffi.
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, { ...${DECLS}, set_stored_cb: { args: ["ptr"], returns: "void" } });
+      const s = lib.symbols;
+      let seen = 0;
+      const cb = new JSCallback((v) => { if ((++seen & 1023) === 0) gc(); return v + 1; }, { args: ["i32"], returns: "i32" });
+      s.set_stored_cb(cb.ptr);
+      const keep = (i) => { const o = { i, a: [i, i + 1] }; return s.call_stored_cb(i & 1023) + o.a[1] - i; };
+      const before = counters();
+      let sum = 0;
+      for (let i = 0; i < 60000; i++) sum += keep(i);
+      cb.close(); // the C side still holds the pointer: calls through it now return 0, through koffi
+      let after = 0;
+      for (let i = 0; i < 30000; i++) after += s.call_stored_cb(5);
+      const c = counters();
+      let expected = 0;
+      for (let i = 0; i < 60000; i++) expected += (i & 1023) + 2;
+      out = { ok: sum === expected, seen, after, fast: c[0] - before[0], source: s.call_stored_cb.source };
+    `, ["--expose-gc"]) as { ok: boolean; seen: number; after: number; fast: number; source: string };
+    expect(out).toMatchObject({ ok: true, seen: 60000, after: 0, fast: 0 });
+    expect(out.source).toContain("E.callbacks === 0 ? X(T, c0) : F(c0)");
   });
 });
