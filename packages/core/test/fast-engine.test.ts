@@ -89,7 +89,7 @@ describe("fast engine", () => {
     expect(out.fast).toBeGreaterThan(0);
     expect(out.source).toMatch(/\/\/ engine: fast \(V8 \d+\.\d+ Fast API\)/);
     expect(out.source).toContain("E.callbacks === 0 ? X(T, c0, c1, c2) : F(c0, c1, c2)");
-    expect(out.ptrSource).toContain('E.callbacks === 0 && typeof c0 === "number" ? X(T, c0, c1) : F(c0, c1)');
+    expect(out.ptrSource).toContain('E.callbacks === 0 && (p0 = typeof c0 === "number" ? c0 : A(c0)) >= 0 ? X(T, p0, c1) : F(c0, c1)');
   });
 
   it("is on by default; with FFI_KIT_ENGINE=koffi the wrapper is koffi's", () => {
@@ -242,5 +242,37 @@ describe("fast engine", () => {
     `, ["--expose-gc"]) as { ok: boolean; seen: number; after: number; fast: number; source: string };
     expect(out).toMatchObject({ ok: true, seen: 60000, after: 0, fast: 0 });
     expect(out.source).toContain("E.callbacks === 0 ? X(T, c0) : F(c0)");
+  });
+
+  it("a TypedArray passed as a pointer takes the fast entry with its cached address; other views go through koffi", () => {
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, ${DECLS});
+      const s = lib.symbols;
+      const bytes = new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]);
+      const sub = bytes.subarray(3);
+      const big = new Uint8Array(4096); big[4095] = 9; // off-heap from the start
+      let x = 0;
+      const chunks = untilFast((i) => { x = s.byte_at(bytes, i & 7) + s.byte_at(sub, 0) + s.byte_at(big, 4095); }, 3);
+      const before = counters();
+      const got = [s.byte_at(bytes, 0), s.byte_at(bytes, 7), s.byte_at(sub, 0), s.byte_at(sub, 4), s.byte_at(big, 4095)];
+      const mid = counters();
+      const dv = s.byte_at(new DataView(bytes.buffer, 2), 0);
+      const ab = s.byte_at(bytes.buffer, 1);
+      const detached = new Uint8Array(8); structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      const after = counters();
+      out = { chunks, x, got, fastViews: mid[0] - before[0], slowOthers: after[0] - mid[0], dv, ab, detached: code(() => s.byte_at(detached, 0)), empty: code(() => s.byte_at(new Uint8Array(0), 0)) };
+    `) as Record<string, unknown>;
+    expect(out.chunks).toBeGreaterThanOrEqual(0);
+    expect(out.got).toEqual([10, 80, 40, 80, 9]);
+    expect(out.fastViews).toBe(5);
+    expect(out.slowOthers).toBe(0);
+    expect({ dv: out.dv, ab: out.ab }).toEqual({ dv: 30, ab: 20 });
+    const koffi = run("koffi", `
+      const s = dlopen(process.env.FIXTURE, ${DECLS}).symbols;
+      const detached = new Uint8Array(8); structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      out = { detached: code(() => s.byte_at(detached, 0)), empty: code(() => s.byte_at(new Uint8Array(0), 0)) };
+    `) as Record<string, unknown>;
+    expect({ detached: out.detached, empty: out.empty }).toEqual(koffi);
+    expect(koffi.detached).not.toEqual(["ok", expect.anything()]);
   });
 });
