@@ -73,6 +73,9 @@ const returnCode: Partial<Record<number, string>> = {
   [FFIType.u32]: "u",
   [FFIType.f32]: "f",
   [FFIType.f64]: "d",
+  // A BigInt, as bun:ffi returns i64/u64 (entries exist from V8 12 on, Node 22; on Node 20 koffi takes these).
+  [FFIType.i64]: "l",
+  [FFIType.u64]: "L",
 };
 
 /** Whether an argument of `type` reaches the fast entry only when its converted value is a number. */
@@ -130,7 +133,15 @@ function countKoffiCallbacks(): void {
 const addon = load();
 const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>();
 
-/** The shape code of a signature the fast engine takes ("iii": int32(int32, int32)), or undefined. */
+function entryFor(shape: string): ((...args: unknown[]) => unknown) | undefined {
+  if (!entries.has(shape)) entries.set(shape, addon!.entry(...[...shape].map((c) => c.charCodeAt(0))));
+  return entries.get(shape);
+}
+
+/**
+ * The shape code of a signature the fast engine takes ("iii": int32(int32, int32)), or undefined (also when this
+ * V8 has no entry of that shape, e.g. BigInt returns before V8 12).
+ */
 export function fastShape(sig: Signature): string | undefined {
   if (addon === undefined || sig.args.length > addon.maxArity || sig.variadic || sig.nonblocking) return undefined;
   const ret = returnCode[sig.returns];
@@ -141,18 +152,14 @@ export function fastShape(sig: Signature): string | undefined {
     if (c === undefined) return undefined;
     shape += c;
   }
-  return shape;
+  return entryFor(shape) === undefined ? undefined : shape;
 }
 
 /** The fast entry for `sig` at `address`, or undefined when koffi is the engine of that declaration. */
 export function fastTarget(sig: Signature, address: number): FastTarget | undefined {
   const shape = fastShape(sig);
   if (shape === undefined || !(address > 0 && address < 2 ** 53)) return undefined;
-  let entry = entries.get(shape);
-  if (!entries.has(shape)) {
-    entry = addon!.entry(...[...shape].map((c) => c.charCodeAt(0)));
-    entries.set(shape, entry);
-  }
+  const entry = entryFor(shape);
   return entry === undefined ? undefined : { entry, address };
 }
 

@@ -25,7 +25,7 @@ function run(engine: string | undefined, body: string, nodeArgs: string[] = []):
       "--input-type=module",
       "-e",
       `
-      import { dlopen, JSCallback, ptr } from "@ffi-kit/core";
+      import { dlopen, JSCallback, ptr, viewSource } from "@ffi-kit/core";
       import { createRequire } from "node:module";
       import koffi from "koffi";
       const require = createRequire(import.meta.url);
@@ -274,5 +274,38 @@ describe("fast engine", () => {
     `) as Record<string, unknown>;
     expect({ detached: out.detached, empty: out.empty }).toEqual(koffi);
     expect(koffi.detached).not.toEqual(["ok", expect.anything()]);
+  });
+
+  it("i64 and u64 returns come back as the same BigInts from the fast entry (Node 22 and later) as through koffi", () => {
+    const body = `
+      const s = dlopen(process.env.FFI, {
+        returns_neg_42_int64_t: { args: [], returns: "i64" },
+        returns_42_uint64_t: { args: [], returns: "u64" },
+        returns_u64_max: { args: [], returns: "u64" },
+        returns_i64_min: { args: [], returns: "i64" },
+      }).symbols;
+      const all = () => [s.returns_neg_42_int64_t(), s.returns_42_uint64_t(), s.returns_u64_max(), s.returns_i64_min()].map((v) => typeof v + ":" + String(v));
+      const interpreted = all();
+      const before = counters();
+      let last;
+      for (let i = 0; i < 60000; i++) last = all();
+      const after = counters();
+      out = { interpreted, optimised: last, fast: after[0] - before[0], source: s.returns_u64_max.source, viewed: viewSource({ f: { args: [], returns: "u64" } })[0] };
+    `;
+    const fast = run("fast", body) as { interpreted: string[]; optimised: string[]; fast: number; source: string; viewed: string };
+    const koffi = run("koffi", body) as { interpreted: string[]; optimised: string[] };
+    const expected = ["bigint:-42", "bigint:42", "bigint:18446744073709551615", "bigint:-9223372036854775808"];
+    expect(koffi.interpreted).toEqual(expected);
+    expect(koffi.optimised).toEqual(expected);
+    expect(fast.interpreted).toEqual(expected);
+    expect(fast.optimised).toEqual(expected);
+    if (Number(process.versions.node.split(".")[0]) >= 22) {
+      expect(fast.source).toContain("X(T)");
+      expect(fast.fast).toBeGreaterThan(0);
+    } else {
+      expect(fast.source).not.toContain("X(T)"); // V8 11 has no BigInt returns in its Fast API
+    }
+    // viewSource shows what runs.
+    expect(fast.viewed.includes("X(T)")).toBe(fast.source.includes("X(T)"));
   });
 });
