@@ -7,6 +7,13 @@
  * `maxInFlight` calls are handed to koffi at once, the others wait in submission order, each holding only its
  * converted arguments (which keeps views and strings alive until its call completes). `ordered: true` runs the
  * calls of one symbol one at a time, in submission order.
+ *
+ * A JSCallback that C calls from a pool thread runs on the JS thread (koffi relays it there while the pool thread
+ * waits). If it throws, C gets the zero value of its return type (as in a blocking call) and the error rejects the
+ * Promise of the nonblocking call, once that call has returned. koffi does not say which pool thread called: the
+ * error goes to the first call to complete among those that were running when it was thrown (the calling thread
+ * resumes as soon as the callback returns, so that is the call that made the callback, unless another finishes at
+ * the same instant).
  */
 import { availableParallelism } from "node:os";
 import { FFIType } from "./ffi-type.js";
@@ -18,6 +25,7 @@ import { isArrayBuffer, isDetachedBuffer, isView, underlyingBuffer } from "./vie
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
 import { restacked, takesView, type Entry } from "./call-wrapper.js";
+import { callbackActivity } from "./callback-activity.js";
 
 /** koffi's limit of async calls in flight (its default `max_async_calls`). */
 export const KOFFI_ASYNC_LIMIT = 256;
@@ -52,6 +60,8 @@ interface Target {
 }
 
 interface Job {
+  /** Its number in start order (set when it is handed to koffi). */
+  seq: number;
   readonly target: Target;
   readonly args: unknown[];
   readonly resolve: (v: unknown) => void;
@@ -65,6 +75,35 @@ let highWater = 0;
 /** Waiting jobs, first at `head` (an array used as a queue; compacted as it drains). */
 let queue: Job[] = [];
 let head = 0;
+/** Calls handed to koffi so far (the next call's `seq`). */
+let started = 0;
+
+/**
+ * Errors of callbacks called while nonblocking calls ran and claimed by no blocking call, oldest first. Each goes to
+ * the first call to complete whose `seq` is below its `mark` (a call that was running when the callback threw).
+ */
+const callbackErrors: Array<{ error: unknown; mark: number }> = [];
+callbackActivity.adopter = {
+  mark: () => (inFlight > 0 ? started : -1),
+  adopt(error: unknown, mark: number): boolean {
+    if (mark < 0) return false;
+    callbackErrors.push({ error, mark });
+    return true;
+  },
+};
+
+/** The callback error that the completing call `job` reports, if any (taken from the list). */
+function callbackErrorFor(job: Job): { error: unknown } | undefined {
+  // Completions run from the event loop, never inside a blocking call: an error still recorded is not a blocking call's.
+  if (callbackActivity.failed && callbackActivity.mark >= 0) {
+    const mark = callbackActivity.mark;
+    callbackErrors.push({ error: callbackActivity.take(), mark });
+  }
+  for (let i = 0; i < callbackErrors.length; i++) {
+    if (job.seq < callbackErrors[i]!.mark) return { error: callbackErrors.splice(i, 1)[0]!.error };
+  }
+  return undefined;
+}
 
 /** Options of {@link configureNonblocking}. */
 export interface NonblockingConfig {
@@ -138,10 +177,13 @@ function start(job: Job): void {
   }
   inFlight++;
   if (inFlight > highWater) highWater = inFlight;
+  job.seq = started++;
   try {
     target.invoke(job.args, (err: unknown, result: unknown) => {
       inFlight--;
-      finish(job, err, result, true);
+      const thrown = (callbackActivity.failed || callbackErrors.length > 0) && (err === null || err === undefined) ? callbackErrorFor(job) : undefined;
+      if (thrown !== undefined) settle(job, true, thrown.error, true);
+      else finish(job, err, result, true);
       // koffi frees the call's slot when this callback has returned: the next waiting call goes after that.
       if (head < queue.length) dispatchSoon();
     });
@@ -178,12 +220,18 @@ function busyRetry(): void {
 
 /** Settles a job and lets the next call of its ordered lane go. */
 function finish(job: Job, err: unknown, result: unknown, ran: boolean): void {
+  if (err !== null && err !== undefined) settle(job, true, err, ran);
+  else settle(job, false, result, ran);
+}
+
+/** Rejects a job with `value` (`failed`: any value, even `undefined`, as a callback may throw it) or resolves it with the converted `value`. */
+function settle(job: Job, failed: boolean, value: unknown, ran: boolean): void {
   const { target } = job;
   try {
-    if (err !== null && err !== undefined) job.reject(err);
+    if (failed) job.reject(value);
     else {
       try {
-        job.resolve(target.convert(result));
+        job.resolve(target.convert(value));
       } catch (e) {
         job.reject(e);
       }
@@ -206,7 +254,7 @@ function finish(job: Job, err: unknown, result: unknown, ran: boolean): void {
 function submit(target: Target, args: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     target.owner.retain();
-    const job: Job = { target, args, resolve, reject };
+    const job: Job = { seq: 0, target, args, resolve, reject };
     const lane = target.lane;
     if (lane !== undefined) {
       if (lane.busy) {

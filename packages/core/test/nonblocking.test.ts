@@ -250,6 +250,69 @@ describe("nonblocking calls and their memory, close(), threads and exit (each in
     expect(r).toEqual(ok("41,21,46 true"));
   });
 
+  it("a JSCallback that throws on the pool's thread: C gets the zero value, that call's Promise rejects with the error after it returns; no uncaught exception", () => {
+    const r = child(
+      `${prelude}
+      const blocking = dlopen(LIB, { nb_call_after: { args: ["i32", "function"], returns: "i32" }, nb_last_callback_result: { returns: "i32" } }).symbols;
+      let uncaught = 0;
+      process.on("uncaughtException", () => uncaught++);
+      const boom = new Error("boom");
+      let returned;
+      const thrower = new JSCallback(() => { throw boom; }, { args: ["i32"], returns: "i32" });
+      const threadsafe = new JSCallback((ms) => { if (ms === 30) throw new TypeError("ts " + ms); return ms; }, { args: ["i32"], returns: "i32", threadsafe: true });
+      const fine = new JSCallback((ms) => ms * 2, { args: ["i32"], returns: "i32" });
+      const settle = (p) => p.then((v) => "ok " + v, (e) => (e === boom ? "boom" : e.name + " " + e.message));
+      // Calls running at once: only the ones whose callback threw reject, each with its own error.
+      const outcomes = await Promise.all([
+        settle(s.nb_call_after(60, fine)),
+        settle(s.nb_call_after(10, thrower)),
+        settle(s.nb_call_after(30, threadsafe)),
+        settle(s.nb_call_after(50, threadsafe)),
+        settle(s.nb_sleep_ms(40)),
+      ]);
+      // What the throwing callback returned to C (the zero value): checked on a call of its own.
+      const alone = await settle(s.nb_call_after(1, thrower));
+      const zero = blocking.nb_last_callback_result();
+      // The same callback through a blocking call: C got the zero value (0 + 1 would be returned), the error thrown after.
+      let sync; try { returned = blocking.nb_call_after(1, thrower); } catch (e) { sync = e === boom; }
+      await new Promise((r) => setTimeout(r, 50));
+      // After all that, callbacks and calls still work, and nothing was left to throw later.
+      const after = await s.nb_call_after(5, fine);
+      thrower.close(); threadsafe.close(); fine.close();
+      console.log(outcomes.join(","), alone, zero, sync, returned, after, uncaught);`,
+    );
+    expect(r).toEqual(ok("ok 121,boom,TypeError ts 30,ok 51,ok 40 boom 0 true undefined 11 0"));
+  });
+
+  it("a callback error while nonblocking calls run reaches only a call that was running when it was thrown", () => {
+    const r = child(
+      `${prelude}
+      configureNonblocking({ maxInFlight: 4 });
+      let n = 0;
+      const cb = new JSCallback((ms) => { n++; if (n === 1) throw new RangeError("first call's callback"); return ms; }, { args: ["i32"], returns: "i32" });
+      const settle = (p) => p.then((v) => "ok " + v, (e) => e.message);
+      const first = settle(s.nb_call_after(20, cb));
+      // Made after the throw: cannot have made that callback, never gets its error.
+      const later = new Promise((r) => setTimeout(r, 40)).then(() => Promise.all([settle(s.nb_sleep_ms(1)), settle(s.nb_call_after(1, cb))]));
+      console.log(await first, (await later).join(","));`,
+    );
+    expect(r).toEqual(ok("first call's callback ok 1,ok 2"));
+  });
+
+  it("a callback error that no call claims (no wrapper around the native call, no nonblocking call running) is still an uncaught exception", () => {
+    const r = child(
+      `${prelude}
+      const cb = new JSCallback(() => { throw new Error("from nowhere"); }, { args: ["i32"], returns: "i32" });
+      process.on("uncaughtException", (e) => { console.log("uncaught", e.message); process.exit(0); });
+      // Called through koffi's bare function (.native), as a library's own event loop would call it: no call to reject.
+      const { CFunction } = await import("@ffi-kit/core");
+      const f = new CFunction({ ptr: cb.ptr, args: ["i32"], returns: "i32" });
+      f.native(1);
+      setTimeout(() => console.log("not delivered"), 200);`,
+    );
+    expect(r).toEqual(ok("uncaught from nowhere"));
+  });
+
   it("works in worker_threads", () => {
     const r = child(`
       import { Worker } from "node:worker_threads";
