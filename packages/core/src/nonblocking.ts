@@ -15,7 +15,7 @@
  * resumes as soon as the callback returns, so that is the call that made the callback, unless another finishes at
  * the same instant).
  */
-import { availableParallelism } from "node:os";
+import { koffi } from "./koffi-engine.js";
 import { FFIType } from "./ffi-type.js";
 import { compileUnit, identifierFor, mergeBindings, type Unit } from "./codegen.js";
 import { conversionMayRunUserCode, planArgument, planReturn, type ArgumentPlan } from "./conversion-codegen.js";
@@ -68,7 +68,23 @@ interface Job {
   readonly reject: (e: unknown) => void;
 }
 
-const defaultMaxInFlight = Math.max(1, Math.min(KOFFI_ASYNC_LIMIT, availableParallelism()));
+/** The threads of libuv's pool: `UV_THREADPOOL_SIZE` as libuv reads it (4 unless set; at most 1024). */
+export function uvThreadpoolSize(): number {
+  const n = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? "", 10);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+/** How many async calls koffi serves from memory it keeps (more in flight map a fresh stack and heap per call). */
+function koffiResidentPools(): number {
+  const n = (koffi.config() as { resident_async_pools?: unknown }).resident_async_pools;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+/**
+ * Twice the pool's threads, so a thread that finishes a call finds the next one queued in libuv without waiting
+ * for the JS thread; at least koffi's resident pools (which cost nothing more); at most koffi's limit.
+ */
+const defaultMaxInFlight = Math.max(1, Math.min(KOFFI_ASYNC_LIMIT, Math.max(koffiResidentPools(), 2 * uvThreadpoolSize())));
 let maxInFlight = defaultMaxInFlight;
 let inFlight = 0;
 let highWater = 0;
@@ -107,14 +123,18 @@ function callbackErrorFor(job: Job): { error: unknown } | undefined {
 
 /** Options of {@link configureNonblocking}. */
 export interface NonblockingConfig {
-  /** Calls handed to the thread pool at once (1 to 256; default: the machine's available parallelism). */
+  /**
+   * Calls handed to the thread pool at once (1 to 256). Default: twice libuv's threads (`UV_THREADPOOL_SIZE`, 4
+   * unless set), at least 8 (koffi keeps memory for 8 async calls; each call beyond maps a fresh stack and heap).
+   */
   readonly maxInFlight?: number;
 }
 
 /**
- * Sets how many nonblocking calls run at once (the others wait in order; none ever fails for being busy).
- * Returns the settings now in force. libuv's pool has `UV_THREADPOOL_SIZE` threads (4 unless set before Node
- * starts): more calls than threads wait inside libuv.
+ * Sets how many nonblocking calls are handed to the thread pool at once (the others wait in order; none ever
+ * fails for being busy). Returns the settings now in force. libuv's pool has `UV_THREADPOOL_SIZE` threads (4
+ * unless set before Node starts): calls handed over beyond its threads wait inside libuv, ready for the next free
+ * thread.
  *
  * @example
  * configureNonblocking({ maxInFlight: 8 });

@@ -36,11 +36,12 @@ function open() {
 }
 
 /** Runs `body` in a new Node process (with `flags`); LIB is the fixture's path. */
-function child(body: string, flags: string[] = []): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+function child(body: string, flags: string[] = [], env: Record<string, string | undefined> = {}): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", `const LIB = ${JSON.stringify(path)};\n${body}`], {
     encoding: "utf8",
     cwd: new URL("..", import.meta.url).pathname,
     timeout: 120_000,
+    env: { ...process.env, ...env },
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
@@ -139,6 +140,15 @@ describe("nonblocking: true", () => {
     // .native stays koffi's blocking function.
     expect(s.nb_add.native(1, 1)).toBe(2);
     close();
+  });
+
+  it("hands libuv's pool twice its threads by default (at least koffi's 8 resident async pools), so no thread waits for the JS thread", () => {
+    const body = `import { configureNonblocking } from "@ffi-kit/core"; console.log(configureNonblocking().maxInFlight);`;
+    expect(child(body, [], { UV_THREADPOOL_SIZE: undefined }).stdout).toBe("8");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "2" }).stdout).toBe("8");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "16" }).stdout).toBe("32");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "1000" }).stdout).toBe("256");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "junk" }).stdout).toBe("8");
   });
 
   it("refuses bad declarations and settings", () => {
