@@ -95,30 +95,33 @@ let head = 0;
 let started = 0;
 
 /**
- * Errors of callbacks called while nonblocking calls ran and claimed by no blocking call, oldest first. Each goes to
- * the first call to complete whose `seq` is below its `mark` (a call that was running when the callback threw).
+ * Errors of callbacks relayed from other threads while nonblocking calls ran, oldest first. Each goes to the first
+ * call to complete among those running when it was thrown (`seq` below `mark`; `left` of them still running).
  */
-const callbackErrors: Array<{ error: unknown; mark: number }> = [];
+const callbackErrors: Array<{ error: unknown; mark: number; left: number }> = [];
 callbackActivity.adopter = {
-  mark: () => (inFlight > 0 ? started : -1),
-  adopt(error: unknown, mark: number): boolean {
-    if (mark < 0) return false;
-    callbackErrors.push({ error, mark });
+  adopt(error: unknown): boolean {
+    if (inFlight === 0) return false;
+    callbackErrors.push({ error, mark: started, left: inFlight });
     return true;
   },
 };
 
-/** The callback error that the completing call `job` reports, if any (taken from the list). */
+/**
+ * The callback error that the completing call `job` reports, if any. A record whose calls have all completed is
+ * dropped: one of them already reported an earlier error (a call reports its first, as a blocking call does).
+ */
 function callbackErrorFor(job: Job): { error: unknown } | undefined {
-  // Completions run from the event loop, never inside a blocking call: an error still recorded is not a blocking call's.
-  if (callbackActivity.failed && callbackActivity.mark >= 0) {
-    const mark = callbackActivity.mark;
-    callbackErrors.push({ error: callbackActivity.take(), mark });
-  }
+  let taken: { error: unknown } | undefined;
   for (let i = 0; i < callbackErrors.length; i++) {
-    if (job.seq < callbackErrors[i]!.mark) return { error: callbackErrors.splice(i, 1)[0]!.error };
+    const record = callbackErrors[i]!;
+    if (job.seq >= record.mark) continue;
+    if (taken === undefined) {
+      taken = { error: record.error };
+      callbackErrors.splice(i--, 1);
+    } else if (--record.left === 0) callbackErrors.splice(i--, 1);
   }
-  return undefined;
+  return taken;
 }
 
 /** Options of {@link configureNonblocking}. */
@@ -201,7 +204,7 @@ function start(job: Job): void {
   try {
     target.invoke(job.args, (err: unknown, result: unknown) => {
       inFlight--;
-      const thrown = (callbackActivity.failed || callbackErrors.length > 0) && (err === null || err === undefined) ? callbackErrorFor(job) : undefined;
+      const thrown = callbackErrors.length > 0 ? callbackErrorFor(job) : undefined;
       if (thrown !== undefined) settle(job, true, thrown.error, true);
       else finish(job, err, result, true);
       // koffi frees the call's slot when this callback has returned: the next waiting call goes after that.

@@ -309,6 +309,55 @@ describe("nonblocking calls and their memory, close(), threads and exit (each in
     expect(r).toEqual(ok("first call's callback ok 1,ok 2"));
   });
 
+  it("a blocking call made right after a pool thread's callback threw does not throw that error as its own; the nonblocking call rejects", () => {
+    const r = child(
+      `${prelude}
+      const blocking = dlopen(LIB, { nb_add: { args: ["i32", "i32"], returns: "i32" } }).symbols;
+      let sync = [];
+      const cb = new JSCallback(() => {
+        // Runs before the nonblocking call completes: a blocking call in between.
+        queueMicrotask(() => { try { sync.push(blocking.nb_add(1, 2)); } catch (e) { sync.push("threw " + e.message); } });
+        setImmediate(() => { try { sync.push(blocking.nb_add(3, 4)); } catch (e) { sync.push("threw " + e.message); } });
+        throw new Error("pool");
+      }, { args: ["i32"], returns: "i32" });
+      const out = await s.nb_call_after(5, cb).then(String, (e) => "rejected " + e.message);
+      await new Promise((r) => setTimeout(r, 20));
+      console.log(out, sync.join(","));`,
+    );
+    expect(r).toEqual(ok("rejected pool 3,7"));
+  });
+
+  it("a callback that throws several times during one nonblocking call: the call rejects with the first error, the others are dropped (as in a blocking call)", () => {
+    const r = child(
+      `${prelude}
+      const both = {
+        nb_call_times: dlopen(LIB, { nb_call_times: { args: ["i32", "function"], returns: "i32", nonblocking: true } }).symbols.nb_call_times,
+        sync_times: dlopen(LIB, { nb_call_times: { args: ["i32", "function"], returns: "i32" } }).symbols.nb_call_times,
+      };
+      let uncaught = 0;
+      process.on("uncaughtException", () => uncaught++);
+      const cb = new JSCallback((i) => { throw new Error("k" + i); }, { args: ["i32"], returns: "i32" });
+      const out = await both.nb_call_times(3, cb).then(String, (e) => e.message);
+      let sync; try { both.sync_times(3, cb); } catch (e) { sync = e.message; }
+      const next = await s.nb_sleep_ms(1);
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(out, sync, next, uncaught);`,
+    );
+    expect(r).toEqual(ok("k0 k0 1 0"));
+  });
+
+  it("a callback that throws on a library's own thread while no nonblocking call runs is an uncaught exception", () => {
+    const r = child(
+      `${prelude}
+      const own = dlopen(LIB, { nb_call_from_own_thread: { args: ["function", "i32"], returns: "i32" } }).symbols;
+      const cb = new JSCallback((v) => { throw new Error("own thread " + v); }, { args: ["i32"], returns: "i32" });
+      process.on("uncaughtException", (e) => { console.log("uncaught", e.message); process.exit(0); });
+      own.nb_call_from_own_thread(cb, 7);
+      setTimeout(() => console.log("not delivered"), 2000);`,
+    );
+    expect(r).toEqual(ok("uncaught own thread 7"));
+  });
+
   it("a callback error that no call claims (no wrapper around the native call, no nonblocking call running) is still an uncaught exception", () => {
     const r = child(
       `${prelude}
