@@ -61,17 +61,22 @@ function calledFromNative(): boolean {
   const E = Error as unknown as { prepareStackTrace: unknown; stackTraceLimit: number };
   const prepare = E.prepareStackTrace;
   const limit = E.stackTraceLimit;
-  const holder: { stack?: unknown } = {};
   try {
     E.prepareStackTrace = countFrames;
     E.stackTraceLimit = INVOCATION_FRAMES + 1;
+    const holder: { stack?: unknown } = {};
     captureStackTrace(holder);
     const frames = holder.stack;
     return typeof frames === "number" && frames <= INVOCATION_FRAMES;
   } catch {
+    // A frozen or trapped Error: treated as a call from JS, as before this check existed.
     return false;
   } finally {
-    E.prepareStackTrace = prepare;
-    E.stackTraceLimit = limit;
+    try {
+      E.prepareStackTrace = prepare;
+      E.stackTraceLimit = limit;
+    } catch {
+      // Nothing was changed if the first assignment failed.
+    }
   }
 }
