@@ -75,6 +75,11 @@ async function main(): Promise<void> {
     pair("to_array_buffer", "an ArrayBuffer over 64 bytes of native memory", () => (o.value = new ArrayBuffer(64)), () => (o.value = ffi.toArrayBuffer(block, 0, 64))),
     pair("cstring", "a JS string from a NUL-terminated C string (12 bytes)", () => (o.value = "hello, world".slice(0)), () => (o.value = new ffi.CString(block))),
   ];
+  // The fast-engine groups of the Node side (fast-engine-groups.ts) do the same operations: Bun's figures beside them.
+  for (const name of ["noop", "add_i32", "add_f64", "sum_buf", "ret_i64"]) {
+    const g = groups.find((x) => x.group === name)!;
+    groups.push({ ...g, group: `fast_${name}`, paths: g.paths.map((p) => ({ ...p })) });
+  }
   const wanted = only === "" ? undefined : new Set(only.split(","));
   const cases: CaseResult[] = [];
   for (const g of groups) {

@@ -10,6 +10,7 @@ export { runSuite, clockOf, machineInfo, runtimeInfo, FULL_SETTINGS, CI_SETTINGS
 export { measureGroup, type GroupSpec, type PathSpec, type MeasureOptions, type PathMeasurement, type Clock, isolatedPath } from "./measure.js";
 export { summariseGroup } from "./summarise.js";
 export { nodeCases, CALLBACKS_PER_ITERATION, type NodeCases } from "./node-cases.js";
+export { fastEngineCases, runFastEngineGroups, FAST_ENGINE_GROUPS } from "./fast-engine-groups.js";
 export { optionalGroups, optionalLoaders, type OptionalGroups, type OptionalLoader } from "./optional-groups.js";
 export { compareReports, comparisonMarkdown, confirmComparison, DEFAULT_COMPARE, type CompareOptions, type CaseComparison, type Comparison } from "./compare.js";
 export { welchTTest, mannWhitneyU, mean, median, variance, relativeMarginOfError, studentTTwoSided, incompleteBeta, normalTwoSided, type TestResult } from "./statistics.js";

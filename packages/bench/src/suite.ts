@@ -9,6 +9,7 @@ import { nodeCases } from "./node-cases.js";
 import { optionalGroups } from "./optional-groups.js";
 import { applySlowdown, parseSlowdowns } from "./slowdown.js";
 import { runBun } from "./bun-runner.js";
+import { FAST_ENGINE_GROUPS, runFastEngineGroups } from "./fast-engine-groups.js";
 import { loadFloorAddon, packageDir } from "./native-library.js";
 import type { BenchReport, CaseResult, MachineInfo, RuntimeInfo } from "./schema.js";
 
@@ -48,8 +49,8 @@ export const FULL_SETTINGS: Omit<MeasureOptions, "clock"> = { rounds: 5, maxTime
 export const CI_SETTINGS: Omit<MeasureOptions, "clock"> = { rounds: 8, maxTime: 0.06, minTime: 0.01, minSamples: 4 };
 /** Groups and paths of the CI run: every core path, each beside the raw-koffi path it is judged against. */
 export const CI_SELECTION: Selection = {
-  groups: ["noop", "add_i32", "add_f64", "ret_i64", "sum_buf", "get_hello", "callback", "ptr", "read_u8", "to_array_buffer", "cstring"],
-  paths: ["core-symbol", "core-ptr", "core-read", "core-to-array-buffer", "core-cstring"],
+  groups: ["noop", "add_i32", "add_f64", "ret_i64", "sum_buf", "get_hello", "callback", "ptr", "read_u8", "to_array_buffer", "cstring", ...FAST_ENGINE_GROUPS],
+  paths: ["core-symbol", "core-ptr", "core-read", "core-to-array-buffer", "core-cstring", "core-address"],
 };
 
 /** Machine facts for the report. */
@@ -97,6 +98,10 @@ export async function runSuite(options: RunOptions): Promise<BenchReport> {
   const cases: CaseResult[] = [];
   const clockName = options.clockName ?? "thread-cpu";
   const measure: MeasureOptions = { rounds: options.rounds, maxTime: options.maxTime, minTime: options.minTime, minSamples: options.minSamples, clock: clockOf(clockName) };
+  // The fast-engine groups run first, in a child process where no callback is ever registered.
+  const fast = FAST_ENGINE_GROUPS.filter((g) => options.selection?.groups === undefined || options.selection.groups.includes(g));
+  const keep = (c: CaseResult): boolean => options.selection?.paths === undefined || c.path === "koffi" || options.selection.paths.includes(c.path);
+  cases.push(...runFastEngineGroups(fast, measure, log).filter(keep));
   try {
     for (const g of all) {
       const spec: GroupSpec = {
@@ -112,7 +117,7 @@ export async function runSuite(options: RunOptions): Promise<BenchReport> {
   const bun =
     options.bun === false
       ? { ran: false, reason: "disabled (--no-bun)", cases: [] }
-      : runBun(measure, all.map((g) => g.group), log);
+      : runBun(measure, [...fast, ...all.map((g) => g.group)], log);
   if (!bun.ran) log(`Bun: skipped: ${bun.reason}`);
   return {
     schema: "ffi-kit-bench/1",

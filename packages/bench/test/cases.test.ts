@@ -1,5 +1,5 @@
 import { describe, it, expect, afterAll } from "vitest";
-import { loadFloorAddon, nodeCases, optionalGroups, parseSlowdowns, applySlowdown } from "@ffi-kit/bench";
+import { loadFloorAddon, nodeCases, optionalGroups, parseSlowdowns, applySlowdown, fastEngineCases, runFastEngineGroups, FAST_ENGINE_GROUPS } from "@ffi-kit/bench";
 
 // Every path of a group must do the same operation, or its ratio to the reference means nothing: run each path
 // once through the real native code and compare what it produced.
@@ -13,6 +13,36 @@ function results(group: string): Map<string, unknown> {
   for (const p of g.paths) out.set(p.path, p.fn());
   return out;
 }
+
+describe("the fast engine groups", () => {
+  it("each path computes what raw koffi computes", () => {
+    const fast = fastEngineCases();
+    try {
+      expect(fast.groups.map((g) => g.group)).toEqual([...FAST_ENGINE_GROUPS]);
+      const expected: Record<string, unknown> = { fast_noop: undefined, fast_add_i32: 42, fast_add_f64: 42, fast_sum_buf: 64, fast_ret_i64: 1234567890123n };
+      for (const g of fast.groups) {
+        expect(g.reference).toBe("koffi");
+        expect(g.paths.map((p) => p.path)).toEqual(g.group === "fast_sum_buf" ? ["koffi", "core-symbol", "core-address"] : ["koffi", "core-symbol"]);
+        for (const p of g.paths) {
+          const got = p.fn();
+          expect({ group: g.group, path: p.path, got: typeof got === "bigint" || g.group === "fast_ret_i64" ? BigInt(got as bigint) : got }).toEqual({ group: g.group, path: p.path, got: expected[g.group] });
+        }
+      }
+    } finally {
+      fast.close();
+    }
+  });
+
+  it("are measured in a child process and come back as report cases, one ratio sample per round", () => {
+    const cases = runFastEngineGroups(["fast_add_i32", "fast_sum_buf"], { rounds: 2, maxTime: 0.01, minTime: 0.002, minSamples: 2 }, () => {});
+    expect(cases.map((c) => c.case)).toEqual(["fast_add_i32/koffi", "fast_add_i32/core-symbol", "fast_sum_buf/koffi", "fast_sum_buf/core-symbol", "fast_sum_buf/core-address"]);
+    for (const c of cases) {
+      expect(c.ratioSamples).toHaveLength(2);
+      expect(c.nsPerOp).toBeGreaterThan(0);
+      expect(c.reference).toBe(`${c.group}/koffi`);
+    }
+  });
+});
 
 describe("the Node groups", () => {
   it("has the documented groups, each with its reference among its paths", () => {

@@ -141,23 +141,25 @@ describe("the committed baselines", () => {
   const dir = join(dirname(createRequire(import.meta.url).resolve("@ffi-kit/bench/package.json")), "baseline");
   const majors = [20, 22, 24, 26];
   it.each(majors)("baseline/ci-node%i.json holds every case `ci` judges, with its ratio samples, measured on that major", async (major) => {
-    const { CI_SELECTION, nodeCases } = await import("@ffi-kit/bench");
+    const { CI_SELECTION, nodeCases, fastEngineCases } = await import("@ffi-kit/bench");
     const ci = JSON.parse(readFileSync(join(dir, `ci-node${major}.json`), "utf8")) as BenchReport;
     expect(ci).toMatchObject({ schema: "ffi-kit-bench/1", mode: "ci", injectedSlowdowns: {} });
     expect(ci.runtime.version).toMatch(new RegExp(`^v${major}\\.`));
     expect(ci.machine.cpu.length).toBeGreaterThan(0);
     const cases = nodeCases();
+    const fast = fastEngineCases();
     try {
-      const judged = cases.groups
+      const judged = [...cases.groups, ...fast.groups]
         .filter((g) => CI_SELECTION.groups!.includes(g.group))
         .flatMap((g) => g.paths.filter((p) => CI_SELECTION.paths!.includes(p.path)).map((p) => `${g.group}/${p.path}`));
-      expect(judged.length).toBe(11);
+      expect(judged.length).toBe(17);
       for (const id of judged) {
         const c = ci.cases.find((x) => x.case === id);
         expect({ id, samples: c?.ratioSamples.length }).toEqual({ id, samples: ci.settings.rounds });
       }
     } finally {
       cases.close();
+      fast.close();
     }
   });
   it.each(majors)("baseline/full-node%i.json is a full run in the same schema, on that major", (major) => {

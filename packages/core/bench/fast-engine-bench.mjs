@@ -26,6 +26,8 @@ if (process.argv.includes("--child")) {
     add_float: { args: ["f32", "f32"], returns: "f32" },
     add_uint8_t: { args: ["u8", "u8"], returns: "u8" },
     sum_buf: { args: ["ptr", "u32"], returns: "u32" },
+    add_int64_t: { args: ["i64_fast", "i64_fast"], returns: "i64_fast" },
+    returns_neg_42_int64_t: { args: [], returns: "i64" },
   };
   const core = dlopen(path, decls).symbols;
   const k = koffi.load(path);
@@ -36,6 +38,8 @@ if (process.argv.includes("--child")) {
     add_float: k.func("float add_float(float, float)"),
     add_uint8_t: k.func("uint8_t add_uint8_t(uint8_t, uint8_t)"),
     sum_buf: k.func("uint32_t sum_buf(const uint8_t *, uint32_t)"),
+    add_int64_t: k.func("int64_t add_int64_t(int64_t, int64_t)"),
+    returns_neg_42_int64_t: k.func("int64_t returns_neg_42_int64_t(void)"),
   };
   let loops = 0;
   // Each loop compiled on its own (unique source), so each call site has its own feedback.
@@ -49,6 +53,9 @@ if (process.argv.includes("--child")) {
     ["add(f32, f32)", "s = f(i, 1.5)", "add_float", 2e6],
     ["add(u8, u8)", "s = f(i & 255, 1)", "add_uint8_t", 2e6],
     ["sum_buf(ptr(view) as a number, u32)", "s = f(x, 64)", "sum_buf", 1e6],
+    ["sum_buf(Uint8Array(64), u32)", "s = f(x, 64)", "sum_buf", 1e6, bytes],
+    ["add(i64_fast, i64_fast)", "s = f(i, 1)", "add_int64_t", 2e6],
+    ["i64 return (bigint)", "s = f()", "returns_neg_42_int64_t", 2e6],
   ];
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const time = (run, n) => {
@@ -57,8 +64,8 @@ if (process.argv.includes("--child")) {
     return Number(process.hrtime.bigint() - t0) / n;
   };
   const results = [];
-  for (const [name, body, sym, n] of cases) {
-    const x = sym === "sum_buf" ? address : undefined;
+  for (const [name, body, sym, n, view] of cases) {
+    const x = view ?? (sym === "sum_buf" ? address : undefined);
     const a0 = loop(body)(core[sym], x), b0 = loop(body)(raw[sym], x);
     const a = (m) => a0(m), b = (m) => b0(m);
     a(1e5); b(1e5);

@@ -110,6 +110,31 @@ struct Ret<bool> {
   static void Set(const FunctionCallbackInfo<Value>& info, bool r) { info.GetReturnValue().Set(r); }
 };
 
+// 64-bit returns come back as a BigInt (bun:ffi's i64/u64), which V8's Fast API does from V8 12 on
+// (CFunctionInfo's Int64Representation::kBigInt): on older V8 the engine has no such entries.
+#if V8_MAJOR_VERSION >= 12
+#define FFI_KIT_BIGINT_RETURNS 1
+template <>
+struct Ret<int64_t> {
+  using V8 = int64_t;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kInt64;
+  static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(v8::BigInt::New(info.GetIsolate(), r)); }
+};
+template <>
+struct Ret<uint64_t> {
+  using V8 = uint64_t;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kUint64;
+  static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) {
+    info.GetReturnValue().Set(v8::BigInt::NewFromUnsigned(info.GetIsolate(), r));
+  }
+};
+template <typename R>
+constexpr bool kIs64 = std::is_same_v<R, int64_t> || std::is_same_v<R, uint64_t>;
+#define FFI_KIT_REPR(R) , (kIs64<R> ? v8::CFunctionInfo::Int64Representation::kBigInt : v8::CFunctionInfo::Int64Representation::kNumber)
+#else
+#define FFI_KIT_REPR(R)
+#endif
+
 template <typename Fn>
 static inline Fn Target(double address) {
   return reinterpret_cast<Fn>(static_cast<uintptr_t>(address));
@@ -136,7 +161,7 @@ struct Entry {
     static const ffi_kit_abi::TypeInfo args[] = {ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kV8Value),
                                                  ffi_kit_abi::TypeInfo(ffi_kit_abi::Type::kFloat64),
                                                  ffi_kit_abi::TypeInfo(Arg<A>::kType)...};
-    static const ffi_kit_abi::FunctionInfo info(ffi_kit_abi::TypeInfo(Ret<R>::kType), 2 + sizeof...(A), args);
+    static const ffi_kit_abi::FunctionInfo info(ffi_kit_abi::TypeInfo(Ret<R>::kType), 2 + sizeof...(A), args FFI_KIT_REPR(R));
     return info;
   }
 };
@@ -208,6 +233,10 @@ static Local<v8::Function> PickReturn(Isolate* isolate, Local<Context> context, 
     case 'u': return Pick<uint32_t>(isolate, context, codes);
     case 'f': return Pick<float>(isolate, context, codes);
     case 'd': return Pick<double>(isolate, context, codes);
+#ifdef FFI_KIT_BIGINT_RETURNS
+    case 'l': return Pick<int64_t>(isolate, context, codes);
+    case 'L': return Pick<uint64_t>(isolate, context, codes);
+#endif
     default: return Local<v8::Function>();
   }
 }

@@ -10,6 +10,7 @@ import { generatedGlobals } from "./globals.js";
 import { startStackAt } from "./errors.js";
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
+import { viewArgumentAddress } from "./pointer.js";
 import { engineState, fastEngineLoaded, fastEngineName, fastNeedsNumber, fastShape, type FastTarget } from "./fast-engine.js";
 
 /** The compiled JS side of one native function: the wrapper, its source, and the guarded raw function. */
@@ -50,17 +51,22 @@ export function wrapperUnit(
   const params = argumentList(sig.args.length);
   const plans = sig.args.map((t, i) => restacked(planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`), `S${i}`, entry));
   const ret = planReturn(sig.returns, "r");
-  const engine = fast ? { X: fast.entry, T: fast.address, E: engineState } : {};
+  const engine = fast ? { X: fast.entry, T: fast.address, E: engineState, A: viewArgumentAddress } : {};
   const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, engine, ...plans.map((p) => p.bindings), ret.bindings, { $viewLength: generatedGlobals.$viewLength });
   const id = identifierFor(symbol, bindings);
   const recheck = sig.args.some(conversionMayRunUserCode);
   const assign = sig.returns === FFIType.void ? "" : "const r = ";
   // With the fast engine, its entry X (target address T) takes the converted values; koffi (F) takes the call
   // while a koffi callback is registered (C could call it, and a fast call must not run JS), or when a pointer
-  // argument is a view rather than an address.
-  const numbers = sig.args.flatMap((t, i) => (fast && fastNeedsNumber(t) ? [` && typeof c${i} === "number"`] : [])).join("");
+  // argument is neither an address nor a non-empty TypedArray (whose cached address A gives; -1 otherwise). The
+  // address is taken after every conversion, right before the call: no user code runs between the two.
+  const addressed = sig.args.map((t) => fast !== undefined && fastNeedsNumber(t));
+  const numbers = addressed.flatMap((yes, i) => (yes ? [` && (p${i} = typeof c${i} === "number" ? c${i} : A(c${i})) >= 0`] : [])).join("");
   const call = (args: string[]): string =>
-    fast ? `E.callbacks === 0${numbers} ? X(${["T", ...args].join(", ")}) : F(${args.join(", ")})` : `F(${args.join(", ")})`;
+    fast
+      ? `E.callbacks === 0${numbers} ? X(${["T", ...args.map((a, i) => (addressed[i] ? `p${i}` : a))].join(", ")}) : F(${args.join(", ")})`
+      : `F(${args.join(", ")})`;
+  const addressVars = addressed.some((x) => x) ? `  let ${addressed.flatMap((yes, i) => (yes ? [`p${i}`] : [])).join(", ")};\n` : "";
   const converted = plans.map((_, i) => `c${i}`);
   let body: string;
   if (recheck) {
@@ -72,9 +78,9 @@ export function wrapperUnit(
     const remeasure = remeasured
       .map((yes, i) => (yes ? `  if (typeof c${i} === "object" && c${i} !== null && !($viewLength(c${i}) > 0)) c${i} = S${i}(c${i});\n` : ""))
       .join("");
-    body = `${conversions}${remeasure}  if (G.closed) G.fail();\n  ${assign}${call(converted)};\n`;
+    body = `${conversions}${remeasure}  if (G.closed) G.fail();\n${addressVars}  ${assign}${call(converted)};\n`;
   } else if (fast) {
-    body = `${plans.map((p, i) => `  const c${i} = ${p.expression};\n`).join("")}  ${assign}${call(converted)};\n`;
+    body = `${plans.map((p, i) => `  const c${i} = ${p.expression};\n`).join("")}${addressVars}  ${assign}${call(converted)};\n`;
   } else {
     body = `  ${assign}${call(plans.map((p) => p.expression))};\n`;
   }

@@ -2,7 +2,11 @@
  * The optional fast-call engine: core's own addon (native/fast_engine.cc) whose entries V8 calls straight from
  * optimised code through its Fast API, for C functions of scalar signatures. koffi stays the engine of everything
  * else, and of every call while a koffi callback is registered (a fast call must not run JavaScript, and a C
- * function may call any registered callback).
+ * function may call any registered callback). That rule holds on every supported Node: JavaScript run from inside a
+ * fast call aborts the process on Node 20 and 22 (V8 checks it) and, when that JavaScript runs a full GC, segfaults
+ * on Node 24 and 26 (measured with a C function calling a JSCallback through the fast entry). A closed JSCallback
+ * still counts: its trampoline stays registered so that C calling the old pointer gets the zero value, and that
+ * runs JavaScript too. Only `koffi.unregister` lowers the count.
  *
  * The addon is built per Node major (V8's Fast API has no stable ABI) into
  * `fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node`. When it is missing, fails to load, or its
@@ -69,6 +73,9 @@ const returnCode: Partial<Record<number, string>> = {
   [FFIType.u32]: "u",
   [FFIType.f32]: "f",
   [FFIType.f64]: "d",
+  // A BigInt, as bun:ffi returns i64/u64 (entries exist from V8 12 on, Node 22; on Node 20 koffi takes these).
+  [FFIType.i64]: "l",
+  [FFIType.u64]: "L",
 };
 
 /** Whether an argument of `type` reaches the fast entry only when its converted value is a number. */
@@ -76,9 +83,14 @@ export function fastNeedsNumber(type: number): boolean {
   return type === FFIType.ptr;
 }
 
-/** The engine is on unless `FFI_KIT_ENGINE=koffi`. */
+/**
+ * The engine is on unless `FFI_KIT_ENGINE=koffi`, and only under Node itself: the addon links against Node's own
+ * V8 symbols, which another runtime that loads Node addons (Bun, Deno) does not have (the dynamic linker would end
+ * the process at the first call).
+ */
 function wanted(): boolean {
-  return process.env.FFI_KIT_ENGINE !== "koffi";
+  const versions = process.versions as Record<string, string | undefined>;
+  return process.env.FFI_KIT_ENGINE !== "koffi" && versions.bun === undefined && versions.deno === undefined && typeof versions.v8 === "string";
 }
 
 function load(): FastAddon | undefined {
@@ -121,7 +133,15 @@ function countKoffiCallbacks(): void {
 const addon = load();
 const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>();
 
-/** The shape code of a signature the fast engine takes ("iii": int32(int32, int32)), or undefined. */
+function entryFor(shape: string): ((...args: unknown[]) => unknown) | undefined {
+  if (!entries.has(shape)) entries.set(shape, addon!.entry(...[...shape].map((c) => c.charCodeAt(0))));
+  return entries.get(shape);
+}
+
+/**
+ * The shape code of a signature the fast engine takes ("iii": int32(int32, int32)), or undefined (also when this
+ * V8 has no entry of that shape, e.g. BigInt returns before V8 12).
+ */
 export function fastShape(sig: Signature): string | undefined {
   if (addon === undefined || sig.args.length > addon.maxArity || sig.variadic || sig.nonblocking) return undefined;
   const ret = returnCode[sig.returns];
@@ -132,18 +152,14 @@ export function fastShape(sig: Signature): string | undefined {
     if (c === undefined) return undefined;
     shape += c;
   }
-  return shape;
+  return entryFor(shape) === undefined ? undefined : shape;
 }
 
 /** The fast entry for `sig` at `address`, or undefined when koffi is the engine of that declaration. */
 export function fastTarget(sig: Signature, address: number): FastTarget | undefined {
   const shape = fastShape(sig);
   if (shape === undefined || !(address > 0 && address < 2 ** 53)) return undefined;
-  let entry = entries.get(shape);
-  if (!entries.has(shape)) {
-    entry = addon!.entry(...[...shape].map((c) => c.charCodeAt(0)));
-    entries.set(shape, entry);
-  }
+  const entry = entryFor(shape);
   return entry === undefined ? undefined : { entry, address };
 }
 

@@ -53,6 +53,19 @@ class TypedArrayAddress extends ReturnTarget {
     if (byteOffset === undefined && (view as TypedArray)[0] !== undefined) return base as Pointer;
     return ptrSlow(view, byteOffset);
   }
+  /**
+   * The address a fast call passes for a pointer argument that is a view: a non-empty TypedArray's cached address
+   * (stamped now on first use), or -1 for anything else (the call then goes through koffi, as before).
+   */
+  static argument(view: unknown): number {
+    let base: number;
+    try {
+      base = (view as TypedArrayAddress).#address;
+    } catch {
+      return typedArrayTag.call(view) !== undefined && byteLengthOf(view) > 0 ? ptrChecked(view, undefined) : -1;
+    }
+    return (view as TypedArray)[0] !== undefined ? base : -1;
+  }
   static read(view: object): number | undefined {
     try {
       return (view as TypedArrayAddress).#address;
@@ -115,6 +128,9 @@ function ptrChecked(view: unknown, byteOffset: unknown): Pointer {
  * lib.symbols.fill(ptr(bytes), 32);
  */
 export const ptr: (view: TypedArray | DataView | ArrayBufferLike, byteOffset?: number) => Pointer = TypedArrayAddress.ptr;
+
+/** For the fast engine's wrappers: the address of a view passed as a pointer argument, or -1 (see the class). */
+export const viewArgumentAddress: (view: unknown) => number = TypedArrayAddress.argument;
 
 const TWO_64 = 18446744073709551616n;
 

@@ -14,17 +14,18 @@ const addon = fileURLToPath(
   new URL(`../fast-engine/${process.platform}-${process.arch}-abi${process.versions.modules}/ffi_kit_fast.node`, import.meta.url),
 );
 
-function run(engine: string | undefined, body: string): unknown {
+function run(engine: string | undefined, body: string, nodeArgs: string[] = []): unknown {
   const env: NodeJS.ProcessEnv = { ...process.env, FIXTURE: fixture("fastcall"), FFI: fixture("ffi"), ADDON: addon };
   if (engine === undefined) delete env.FFI_KIT_ENGINE;
   else env.FFI_KIT_ENGINE = engine;
   const r = spawnSync(
     process.execPath,
     [
+      ...nodeArgs,
       "--input-type=module",
       "-e",
       `
-      import { dlopen, JSCallback, ptr } from "@ffi-kit/core";
+      import { dlopen, JSCallback, ptr, viewSource } from "@ffi-kit/core";
       import { createRequire } from "node:module";
       import koffi from "koffi";
       const require = createRequire(import.meta.url);
@@ -88,7 +89,7 @@ describe("fast engine", () => {
     expect(out.fast).toBeGreaterThan(0);
     expect(out.source).toMatch(/\/\/ engine: fast \(V8 \d+\.\d+ Fast API\)/);
     expect(out.source).toContain("E.callbacks === 0 ? X(T, c0, c1, c2) : F(c0, c1, c2)");
-    expect(out.ptrSource).toContain('E.callbacks === 0 && typeof c0 === "number" ? X(T, c0, c1) : F(c0, c1)');
+    expect(out.ptrSource).toContain('E.callbacks === 0 && (p0 = typeof c0 === "number" ? c0 : A(c0)) >= 0 ? X(T, p0, c1) : F(c0, c1)');
   });
 
   it("is on by default; with FFI_KIT_ENGINE=koffi the wrapper is koffi's", () => {
@@ -198,5 +199,113 @@ describe("fast engine", () => {
     expect(out.sum).toBe(100000);
     expect(out.fastWhileRegistered).toBe(0);
     expect(out.chunks).toBeGreaterThanOrEqual(0);
+  });
+
+  it("under a runtime that is not Node (Bun, Deno) the addon is not loaded: koffi serves every call", () => {
+    // The addon links against Node's own V8 symbols; Bun loads Node addons but has none of them, and its dynamic
+    // linker ends the process at the first call into the addon. Here process.versions says Bun before core loads.
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, ${DECLS});
+      let x = 0;
+      for (let i = 0; i < 20000; i++) x = lib.symbols.mix3(x & 1023, 1, 0);
+      out = { source: lib.symbols.mix3.source, entries: counters(), x };
+    `, ["--import", "data:text/javascript,Object.defineProperty(process.versions, 'bun', { value: '1.4.5', enumerable: true })"]) as { source: string; entries: number[]; x: number };
+    expect(out.entries).toEqual([0, 0]);
+    expect(out.source).not.toContain("X(T");
+    expect(out.source).not.toContain("engine:");
+    expect(out.x).toBeGreaterThan(0);
+  });
+
+  it("a stored callback that C calls and that runs a full GC stays safe: closed callbacks keep calls on koffi", () => {
+    // Measured on Node 20 to 26: JavaScript run from inside a V8 fast call (a C function called through the fast
+    // entry that calls a JSCallback) aborts on Node 20 and 22 ("Invoke in DisallowJavascriptExecutionScope") and
+    // segfaults on Node 24 and 26 when that JavaScript runs a full GC. So while any koffi callback is registered,
+    // open or closed (a closed JSCallback's trampoline stays registered and still runs JavaScript when C calls the
+    // old pointer), core calls through koffi.
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, { ...${DECLS}, set_stored_cb: { args: ["ptr"], returns: "void" } });
+      const s = lib.symbols;
+      let seen = 0;
+      const cb = new JSCallback((v) => { if ((++seen & 1023) === 0) gc(); return v + 1; }, { args: ["i32"], returns: "i32" });
+      s.set_stored_cb(cb.ptr);
+      const keep = (i) => { const o = { i, a: [i, i + 1] }; return s.call_stored_cb(i & 1023) + o.a[1] - i; };
+      const before = counters();
+      let sum = 0;
+      for (let i = 0; i < 60000; i++) sum += keep(i);
+      cb.close(); // the C side still holds the pointer: calls through it now return 0, through koffi
+      let after = 0;
+      for (let i = 0; i < 30000; i++) after += s.call_stored_cb(5);
+      const c = counters();
+      let expected = 0;
+      for (let i = 0; i < 60000; i++) expected += (i & 1023) + 2;
+      out = { ok: sum === expected, seen, after, fast: c[0] - before[0], source: s.call_stored_cb.source };
+    `, ["--expose-gc"]) as { ok: boolean; seen: number; after: number; fast: number; source: string };
+    expect(out).toMatchObject({ ok: true, seen: 60000, after: 0, fast: 0 });
+    expect(out.source).toContain("E.callbacks === 0 ? X(T, c0) : F(c0)");
+  });
+
+  it("a TypedArray passed as a pointer takes the fast entry with its cached address; other views go through koffi", () => {
+    const out = run("fast", `
+      const lib = dlopen(process.env.FIXTURE, ${DECLS});
+      const s = lib.symbols;
+      const bytes = new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]);
+      const sub = bytes.subarray(3);
+      const big = new Uint8Array(4096); big[4095] = 9; // off-heap from the start
+      let x = 0;
+      const chunks = untilFast((i) => { x = s.byte_at(bytes, i & 7) + s.byte_at(sub, 0) + s.byte_at(big, 4095); }, 3);
+      const before = counters();
+      const got = [s.byte_at(bytes, 0), s.byte_at(bytes, 7), s.byte_at(sub, 0), s.byte_at(sub, 4), s.byte_at(big, 4095)];
+      const mid = counters();
+      const dv = s.byte_at(new DataView(bytes.buffer, 2), 0);
+      const ab = s.byte_at(bytes.buffer, 1);
+      const detached = new Uint8Array(8); structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      const after = counters();
+      out = { chunks, x, got, fastViews: mid[0] - before[0], slowOthers: after[0] - mid[0], dv, ab, detached: code(() => s.byte_at(detached, 0)), empty: code(() => s.byte_at(new Uint8Array(0), 0)) };
+    `) as Record<string, unknown>;
+    expect(out.chunks).toBeGreaterThanOrEqual(0);
+    expect(out.got).toEqual([10, 80, 40, 80, 9]);
+    expect(out.fastViews).toBe(5);
+    expect(out.slowOthers).toBe(0);
+    expect({ dv: out.dv, ab: out.ab }).toEqual({ dv: 30, ab: 20 });
+    const koffi = run("koffi", `
+      const s = dlopen(process.env.FIXTURE, ${DECLS}).symbols;
+      const detached = new Uint8Array(8); structuredClone(detached.buffer, { transfer: [detached.buffer] });
+      out = { detached: code(() => s.byte_at(detached, 0)), empty: code(() => s.byte_at(new Uint8Array(0), 0)) };
+    `) as Record<string, unknown>;
+    expect({ detached: out.detached, empty: out.empty }).toEqual(koffi);
+    expect(koffi.detached).not.toEqual(["ok", expect.anything()]);
+  });
+
+  it("i64 and u64 returns come back as the same BigInts from the fast entry (Node 22 and later) as through koffi", () => {
+    const body = `
+      const s = dlopen(process.env.FFI, {
+        returns_neg_42_int64_t: { args: [], returns: "i64" },
+        returns_42_uint64_t: { args: [], returns: "u64" },
+        returns_u64_max: { args: [], returns: "u64" },
+        returns_i64_min: { args: [], returns: "i64" },
+      }).symbols;
+      const all = () => [s.returns_neg_42_int64_t(), s.returns_42_uint64_t(), s.returns_u64_max(), s.returns_i64_min()].map((v) => typeof v + ":" + String(v));
+      const interpreted = all();
+      const before = counters();
+      let last;
+      for (let i = 0; i < 60000; i++) last = all();
+      const after = counters();
+      out = { interpreted, optimised: last, fast: after[0] - before[0], source: s.returns_u64_max.source, viewed: viewSource({ f: { args: [], returns: "u64" } })[0] };
+    `;
+    const fast = run("fast", body) as { interpreted: string[]; optimised: string[]; fast: number; source: string; viewed: string };
+    const koffi = run("koffi", body) as { interpreted: string[]; optimised: string[] };
+    const expected = ["bigint:-42", "bigint:42", "bigint:18446744073709551615", "bigint:-9223372036854775808"];
+    expect(koffi.interpreted).toEqual(expected);
+    expect(koffi.optimised).toEqual(expected);
+    expect(fast.interpreted).toEqual(expected);
+    expect(fast.optimised).toEqual(expected);
+    if (Number(process.versions.node.split(".")[0]) >= 22) {
+      expect(fast.source).toContain("X(T)");
+      expect(fast.fast).toBeGreaterThan(0);
+    } else {
+      expect(fast.source).not.toContain("X(T)"); // V8 11 has no BigInt returns in its Fast API
+    }
+    // viewSource shows what runs.
+    expect(fast.viewed.includes("X(T)")).toBe(fast.source.includes("X(T)"));
   });
 });
