@@ -153,6 +153,8 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 const MAX_HANG_CANDIDATES = 8;
 /** Shrinking stops trying candidates after this long (the best failing input so far is reported). */
 const SHRINK_BUDGET_MS = 120_000;
+/** Slots of the coverage runtime's map of hashed PCs (gcc's trace-pc). */
+const TRACE_PC_MAP = 1 << 16;
 /** The largest `batchSize`, and the largest index a replay `path` may start with. */
 export const MAX_BATCH = 100_000;
 
@@ -442,6 +444,8 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
     await runner.start();
     if (mode === "coverage") {
       totalEdges = runner.totalEdges ?? 0;
+      // gcc's trace-pc registers nothing up front: its PCs are hashed into a map of this many slots as they run.
+      if (totalEdges === 0 && info.coverageSymbols.includes("__sanitizer_cov_trace_pc")) totalEdges = TRACE_PC_MAP;
       if (totalEdges === 0) {
         // Instrumented symbols, but no counters registered (the runtime did not get them): say so, or go black-box.
         if (wanted === true) {
