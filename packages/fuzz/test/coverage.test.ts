@@ -105,6 +105,8 @@ describe("coverage-guided fuzzing finds what black-box fuzzing does not, within 
     await expect(fuzzLibrary({ ...base, shard: { index: 2, count: 2 } })).rejects.toMatchObject({ code: "ERR_OUT_OF_RANGE" });
     await expect(fuzzLibrary({ ...base, shard: { index: -1, count: 2 } })).rejects.toMatchObject({ code: "ERR_OUT_OF_RANGE" });
     await expect(fuzzLibrary({ ...base, corpus: 5 as never })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_TYPE" });
+    await expect(fuzzLibrary({ ...base, corpus: lib("guided-cov") })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_VALUE" });
+    await expect(fuzzLibrary({ ...base, input: join(dir, "no-such-input.json") })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_VALUE" });
   });
 });
 
