@@ -174,7 +174,8 @@ function judge(
       }
       {
         const how = result.signal ? `the process was killed by ${result.signal}` : `the process exited with code ${result.exitCode}`;
-        const sanitizer = /ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer): ([\w-]+)/.exec(result.stderr);
+        // "ERROR: AddressSanitizer: heap-buffer-overflow on address ...", "...: attempting double-free on 0x...".
+        const sanitizer = /ERROR: (\w+Sanitizer): ([^\n]*?)(?: on (?:address )?0x[0-9a-f]+| \(|\n|$)/.exec(result.stderr);
         return {
           kind: "crash",
           ...(result.signal ? { signal: result.signal } : {}),
