@@ -189,4 +189,12 @@ describe("AddressSanitizer builds: the fuzzer's buffers are malloc'd exact-size 
     expect(f.stderr).toContain("checksum_inclusive");
     expect(asan.summary).toContain("AddressSanitizer");
   }, 120_000);
+
+  it("a sanitizer report is named by its whole headline (a double free)", async () => {
+    const report = await fuzzLibrary({ library: lib("overread-asan"), symbol: "free_twice", args: ["buffer", "u32"], returns: "i32", lengthOf: { 1: 0 }, seed });
+    expect(report.ok, report.summary).toBe(false);
+    expect(report.failure!.message).toContain("AddressSanitizer: attempting double-free");
+    expect(report.failure!.input).toEqual([Uint8Array.of(0), 1]);
+    expect(report.failure!.stderr).toContain("ERROR: AddressSanitizer: attempting double-free");
+  }, 120_000);
 });
