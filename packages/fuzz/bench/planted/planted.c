@@ -42,7 +42,7 @@ int64_t frame_decode(const uint8_t *data, uint32_t len) {
   }
   if (len == 45) {
     size_t trailer = (cells - 5) - 1;  // should be `cells`
-    out[trailer] = (uint64_t)sum;
+    ((volatile uint64_t *)out)[trailer] = (uint64_t)sum;
   }
   free(out);
   return sum;
@@ -64,7 +64,7 @@ int32_t copy_items(const uint8_t *data, uint32_t len, int32_t count) {
 // computed in 32 bits, so a product that wraps to a small value passes the size check, the allocation is small,
 // and the fill loop (which counts rows and columns separately) writes far past it (SIGSEGV; ASan:
 // heap-buffer-overflow). Failing inputs: any pair whose product is above 2^32 and wraps to 1..4096, e.g.
-// (65537, 65537) or (2^31 + 1, 2); there is no single minimal one.
+// (2^31 + 1, 2), (2^24 + 1, 256) or (2^32 - 1, 2^32 - 1); there is no single minimal one.
 int32_t matrix_fill(uint32_t rows, uint32_t cols) {
   uint32_t cells = rows * cols;  // wraps
   if (cells == 0 || cells > 4096) return -1;
