@@ -41,6 +41,7 @@ export type FFIErrorCode =
   // @ffi-kit/fuzz
   | "ERR_FFI_FUZZ_TARGET"
   | "ERR_FFI_FUZZ_LIBRARY_MISSING"
+  | "ERR_FFI_FUZZ_NO_COVERAGE"
   | "ERR_FFI_GC_UNAVAILABLE"
   // @ffi-kit/bench
   | "ERR_FFI_BENCH_NOT_BUILT";

@@ -4,8 +4,9 @@
  * crashes the process, the parent knows which input it was from the last `start` frame.
  */
 import { fstatSync, writeSync } from "node:fs";
-import { CString, dlopen } from "@ffi-kit/core";
-import { encodeFrame, encodeStart, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
+import { CString, dlopen, toArrayBuffer } from "@ffi-kit/core";
+import { typeName } from "./type-names.js";
+import { encodeFrame, encodeStart, type CallCoverage, type CallResult, type ChildCoverage, type Frame, type ToChild } from "./child-protocol.js";
 
 /** The result pipe arrives as fd 3. */
 const INHERITED_FD = 3;
@@ -75,14 +76,116 @@ function portable(value: unknown): unknown {
 }
 
 let call: ((...args: unknown[]) => unknown) | undefined;
+/** In coverage mode: reads what the runtime saw around each call. */
+let around: ((input: readonly unknown[], fn: (...args: unknown[]) => unknown) => { value: unknown; cov: CallCoverage }) | undefined;
+
+type Fn = (...args: never[]) => unknown;
+const POINTERS = new Set(["ptr", "buffer", "cstring"]);
+
+/**
+ * Opens the (preloaded) coverage runtime and returns the wrapper of each call: reset the counters, call, collect
+ * the features and comparison tables. With AddressSanitizer, buffer arguments are copied into exact-size blocks of
+ * its malloc (redzones around them) and copied back after the call.
+ */
+function coverageWrapper(coverage: ChildCoverage, args: readonly unknown[]): { wrap: NonNullable<typeof around>; args: readonly unknown[]; total: () => number } {
+  const rt = dlopen(coverage.runtime, {
+    ffikit_cov_version: { args: [], returns: "u32" },
+    ffikit_cov_reset: { args: [], returns: "void" },
+    ffikit_cov_collect: { args: [], returns: "u32" },
+    ffikit_cov_features: { args: [], returns: "ptr" },
+    ffikit_cov_cmp_count: { args: [], returns: "u32" },
+    ffikit_cov_cmps: { args: [], returns: "ptr" },
+    ffikit_cov_str_count: { args: [], returns: "u32" },
+    ffikit_cov_strs: { args: [], returns: "ptr" },
+    ffikit_cov_total: { args: [], returns: "u32" },
+  }).symbols as unknown as Record<string, Fn>;
+  const reset = rt.ffikit_cov_reset as () => void;
+  const collect = rt.ffikit_cov_collect as () => number;
+  const cmpCount = rt.ffikit_cov_cmp_count as () => number;
+  const strCount = rt.ffikit_cov_str_count as () => number;
+  const featuresAt = (rt.ffikit_cov_features as () => never)();
+  const cmpsAt = (rt.ffikit_cov_cmps as () => never)();
+  const strsAt = (rt.ffikit_cov_strs as () => never)();
+  const copy = (at: never, bytes: number) => new Uint8Array(toArrayBuffer(at, 0, bytes).slice(0));
+  const gather = (): CallCoverage => {
+    const n = collect();
+    const features = n === 0 ? new Uint32Array(0) : new Uint32Array(toArrayBuffer(featuresAt, 0, n * 4).slice(0));
+    const c = cmpCount();
+    const s = strCount();
+    return { features, ...(c > 0 ? { cmps: copy(cmpsAt, c * 24) } : {}), ...(s > 0 ? { strs: copy(strsAt, s * 136) } : {}) };
+  };
+  const names = args.map((t) => typeName(t) as string);
+  const pointerArgs = names.map((n, i) => (POINTERS.has(n) ? i : -1)).filter((i) => i >= 0);
+  if (coverage.asan === undefined || pointerArgs.length === 0) {
+    return {
+      args,
+      total: rt.ffikit_cov_total as () => number,
+      wrap: (input, fn) => {
+        reset();
+        let value: unknown;
+        try {
+          value = fn(...input);
+        } catch (error) {
+          gather();
+          throw error;
+        }
+        return { value, cov: gather() };
+      },
+    };
+  }
+  // ASan's own malloc (the preloaded runtime's), not libc's: only its blocks have redzones.
+  const asan = dlopen(coverage.asan, { malloc: { args: ["usize"], returns: "ptr" }, free: { args: ["ptr"], returns: "void" } }).symbols as unknown as {
+    malloc: (n: number) => number | bigint | null;
+    free: (p: unknown) => void;
+  };
+  const declared = args.map((t, i) => (pointerArgs.includes(i) ? "ptr" : t));
+  return {
+    args: declared,
+    total: rt.ffikit_cov_total as () => number,
+    wrap: (input, fn) => {
+      const actual = [...input];
+      const blocks: Array<{ index: number; at: unknown; view: Uint8Array }> = [];
+      for (const i of pointerArgs) {
+        const view = input[i];
+        if (!(view instanceof Uint8Array)) continue;
+        const at = asan.malloc(view.length);
+        if (at === null || at === 0 || at === 0n) throw new Error(`malloc(${view.length}) failed`);
+        if (view.length > 0) new Uint8Array(toArrayBuffer(at as never, 0, view.length)).set(view);
+        blocks.push({ index: i, at, view });
+        actual[i] = at;
+      }
+      reset();
+      let value: unknown;
+      try {
+        value = fn(...actual);
+      } finally {
+        const cov = gather();
+        for (const b of blocks) {
+          if (b.view.length > 0) b.view.set(new Uint8Array(toArrayBuffer(b.at as never, 0, b.view.length)));
+          asan.free(b.at);
+        }
+        value = { value, cov };
+      }
+      return value as { value: unknown; cov: CallCoverage };
+    },
+  };
+}
 
 process.on("message", (message: ToChild) => {
   if (message.type === "init") {
     send({ type: "opening" });
     try {
-      const lib = dlopen(message.library, { [message.symbol]: { args: message.args as never, returns: message.returns as never } });
+      let args = message.args;
+      let total: (() => number) | undefined;
+      if (message.coverage !== undefined) {
+        const c = coverageWrapper(message.coverage, message.args);
+        around = c.wrap;
+        args = c.args;
+        total = c.total;
+      }
+      const lib = dlopen(message.library, { [message.symbol]: { args: args as never, returns: message.returns as never } });
       call = lib.symbols[message.symbol] as unknown as (...args: unknown[]) => unknown;
-      send({ type: "ready" });
+      send(total !== undefined ? { type: "ready", totalEdges: total() } : { type: "ready" });
     } catch (error) {
       send({ type: "init-failed", message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     }
@@ -94,7 +197,10 @@ process.on("message", (message: ToChild) => {
     write(encodeStart(index, startBuffer));
     let result: CallResult;
     try {
-      result = { kind: "returned", value: portable(fn(...input)) };
+      if (around !== undefined) {
+        const r = around(input, fn);
+        result = { kind: "returned", value: portable(r.value), cov: r.cov };
+      } else result = { kind: "returned", value: portable(fn(...input)) };
     } catch (error) {
       const e = error as { name?: unknown; message?: unknown; code?: unknown };
       result = {

@@ -14,19 +14,38 @@ import { deserialize, serialize } from "node:v8";
 
 /** What the child does with one call: it returned, or it threw (a conversion error, for example). */
 export type CallResult =
-  | { readonly kind: "returned"; readonly value: unknown }
-  | { readonly kind: "threw"; readonly error: { readonly name: string; readonly message: string; readonly code?: string } };
+  | { readonly kind: "returned"; readonly value: unknown; readonly cov?: CallCoverage }
+  | { readonly kind: "threw"; readonly error: { readonly name: string; readonly message: string; readonly code?: string }; readonly cov?: CallCoverage };
+
+/**
+ * What the coverage runtime saw during one call (coverage mode): the features hit (edge index * 8 + hit-count
+ * bucket), and the raw tables of comparison operands (24-byte entries: a, b: u64; size, kind: u32) and compared
+ * strings (136-byte entries: len1, len2: u32; s1, s2: 64 bytes).
+ */
+export interface CallCoverage {
+  readonly features: Uint32Array;
+  readonly cmps?: Uint8Array;
+  readonly strs?: Uint8Array;
+}
+
+/** How the child runs calls in coverage mode (its coverage runtime is preloaded). */
+export interface ChildCoverage {
+  /** Path of libffikit-sancov (already preloaded: opening it again gives the same instance). */
+  readonly runtime: string;
+  /** AddressSanitizer runtime (preloaded): buffer arguments are copied into exact-size allocations of its malloc. */
+  readonly asan?: string;
+}
 
 /** Parent → child messages. */
 export type ToChild =
-  | { readonly type: "init"; readonly library: string; readonly symbol: string; readonly args: readonly unknown[]; readonly returns: unknown }
+  | { readonly type: "init"; readonly library: string; readonly symbol: string; readonly args: readonly unknown[]; readonly returns: unknown; readonly coverage?: ChildCoverage }
   | { readonly type: "batch"; readonly inputs: readonly (readonly unknown[])[] };
 
 /** Child → parent frames. */
 export type Frame =
   /** The child is about to open the library (from here on, a hang counts against the call timeout). */
   | { readonly type: "opening" }
-  | { readonly type: "ready" }
+  | { readonly type: "ready"; readonly totalEdges?: number }
   | { readonly type: "init-failed"; readonly message: string }
   | { readonly type: "start"; readonly index: number }
   | { readonly type: "results"; readonly items: ReadonlyArray<readonly [index: number, result: CallResult]> }

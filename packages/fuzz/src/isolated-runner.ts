@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 import { FFIError, outOfRange } from "./errors.js";
-import { FrameReader, type CallResult, type Frame, type ToChild } from "./child-protocol.js";
+import { FrameReader, type CallResult, type ChildCoverage, type Frame, type ToChild } from "./child-protocol.js";
 
 /** The function to call: a library, a symbol and its signature (FFI types, as `dlopen` takes them). */
 export interface IsolatedTarget {
@@ -16,6 +16,11 @@ export interface IsolatedTarget {
   readonly symbol: string;
   readonly args: readonly unknown[];
   readonly returns: unknown;
+  /**
+   * Coverage mode: the child preloads ffi-kit's coverage runtime (and, first, the AddressSanitizer runtime of a
+   * sanitizer build) and returns with each call the features it hit and the comparison operands it saw.
+   */
+  readonly coverage?: ChildCoverage;
 }
 
 /** What one isolated call did: returned, threw, crashed the child (with its signal or exit code), or hung. */
@@ -78,6 +83,20 @@ export function killChildren(): void {
   live.clear();
 }
 
+/**
+ * The environment of a coverage child: our runtime preloaded first (so the target's __sanitizer_cov_* resolve to
+ * it, not to the empty weak ones of a sanitizer runtime), then the AddressSanitizer runtime, whose link-order
+ * check is turned off for that reason; ASan reports go to stderr and end the child (exit code 1).
+ */
+function coverageEnv(coverage: ChildCoverage): NodeJS.ProcessEnv {
+  const preload = [coverage.runtime, ...(coverage.asan !== undefined ? [coverage.asan] : []), ...(process.env.LD_PRELOAD ? [process.env.LD_PRELOAD] : [])];
+  const env: NodeJS.ProcessEnv = { ...process.env, LD_PRELOAD: preload.join(":") };
+  if (coverage.asan !== undefined) {
+    env.ASAN_OPTIONS = ["verify_asan_link_order=0", "detect_leaks=0", "handle_segv=1", "allow_user_segv_handler=1", "print_summary=1", process.env.ASAN_OPTIONS].filter(Boolean).join(":");
+  }
+  return env;
+}
+
 const CHILD_ENTRY = fileURLToPath(new URL("./child-entry.js", import.meta.url));
 const STDERR_KEPT = 8192;
 
@@ -109,11 +128,15 @@ class Child {
   /** Called for each call the child starts. */
   onStart: (() => void) | undefined;
 
+  /** Instrumented edges the coverage runtime registered (coverage mode), once ready. */
+  totalEdges: number | undefined;
+
   constructor(target: IsolatedTarget, timeoutMs: number) {
     this.process = fork(CHILD_ENTRY, [], {
       serialization: "advanced",
       stdio: ["ignore", "ignore", "pipe", "pipe", "ipc"],
       execArgv: [],
+      ...(target.coverage !== undefined ? { env: coverageEnv(target.coverage) } : {}),
     });
     live.add(this.process);
     if (!exitHook) {
@@ -158,6 +181,7 @@ class Child {
             );
           } else if (frame.type === "ready") {
             opened = true;
+            this.totalEdges = frame.totalEdges;
             clearTimeout(this.#initTimer);
             this.#readyResolve();
           } else if (frame.type === "init-failed") {
@@ -187,7 +211,14 @@ class Child {
         resolve({ code, signal });
       });
     });
-    const init: ToChild = { type: "init", library: target.library, symbol: target.symbol, args: target.args, returns: target.returns };
+    const init: ToChild = {
+      type: "init",
+      library: target.library,
+      symbol: target.symbol,
+      args: target.args,
+      returns: target.returns,
+      ...(target.coverage !== undefined ? { coverage: target.coverage } : {}),
+    };
     this.process.send(init);
   }
 
@@ -262,6 +293,8 @@ export class IsolatedRunner {
   #spares: Child[] = [];
   /** Children started so far and calls sent. */
   readonly stats = { children: 0, calls: 0 };
+  /** Instrumented edges the coverage runtime registered in the last child that started (coverage mode). */
+  totalEdges: number | undefined;
 
   constructor(target: IsolatedTarget, options: IsolatedRunnerOptions = {}) {
     this.target = target;
@@ -289,6 +322,7 @@ export class IsolatedRunner {
   async start(): Promise<void> {
     if (this.#current === undefined || this.#current.dead) this.#current = this.#takeFresh();
     await this.#current.ready;
+    this.totalEdges = this.#current.totalEdges;
   }
 
   /**
