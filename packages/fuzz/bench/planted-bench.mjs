@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The planted-bug benchmark: how many generated inputs (and seconds) @ffi-kit/fuzz needs to find each of the
-// twelve bugs of bench/planted/planted.c, black-box (the plain `cc` build) and coverage-guided (the clang
+// thirteen bugs of bench/planted/planted.c, black-box (the plain `cc` build) and coverage-guided (the clang
 // -fsanitize=fuzzer-no-link build), over several seeds; whether each is found within the default budget of
 // 300 runs, and whether it is shrunk to its documented minimal input. Prints a markdown table and the targets.
 //

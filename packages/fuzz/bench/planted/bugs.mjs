@@ -1,4 +1,4 @@
-// The twelve planted bugs of planted.c: how to fuzz each function (what a user would pass to fuzzLibrary), the
+// The thirteen planted bugs of planted.c: how to fuzz each function (what a user would pass to fuzzLibrary), the
 // kind of bug, the failure it must produce, and its minimal failing input where one exists (`minimal: null`
 // where many inputs are minimal). Shared by bench/planted-bench.mjs and test/planted-coverage.test.ts.
 
@@ -105,6 +105,14 @@ export const PLANTED_BUGS = Object.freeze([
     failure: { kind: "crash", signal: "SIGSEGV" },
     minimal: [0x5eed07, 0],
     note: "(0x5EED07, 0)",
+  },
+  {
+    id: "magic-command",
+    kind: "magic string compare (strcmp)",
+    symbol: "run_command", args: ["cstring"], returns: "i32",
+    failure: { kind: "crash", signal: "SIGSEGV" },
+    minimal: [Uint8Array.from([...ascii("reboot"), 0])],
+    note: '"reboot"',
   },
   {
     id: "sparse-property",

@@ -1,4 +1,4 @@
-// A library with twelve planted bugs, for measuring how fast @ffi-kit/fuzz finds them, black-box and
+// A library with thirteen planted bugs, for measuring how fast @ffi-kit/fuzz finds them, black-box and
 // coverage-guided. The fuzzer was not written for it: each bug sits in an ordinary exported function whose
 // signature `fuzzLibrary` takes as it is (scalars, a buffer with its length through `lengthOf`, a C string).
 //
@@ -232,6 +232,25 @@ static uint32_t popcount_slow(uint32_t x) {
 uint32_t bit_count(uint32_t x) {
   if ((x & 0xffffu) == 0xa5c3u) return popcount_slow(x >> 16) + 7u;  // stale: popcount(0xA5C3) is 8
   return popcount_slow(x);
+}
+
+// 13. Magic string compare (strcmp). Runs a named command from a table. Bug: "reboot" is in the table but its
+// handler was never written (NULL), and it is called (SIGSEGV). Minimal failing input: the C string "reboot".
+static int32_t cmd_status(void) { return 1; }
+static int32_t cmd_help(void) { return 2; }
+struct command {
+  const char *name;
+  int32_t (*run)(void);
+};
+static const struct command commands[] = { { "status", cmd_status }, { "help", cmd_help }, { "reboot", NULL } };
+int32_t run_command(const char *name) {
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp(name, commands[i].name) == 0) {
+      int32_t (*volatile run)(void) = commands[i].run;
+      return run();
+    }
+  }
+  return -1;
 }
 
 // No bug: the reference of a correct function (nothing to find).
