@@ -55,11 +55,17 @@ export function argumentArbitrary(type: unknown, options: { maxBufferLength?: nu
   }
   if (name === "ptr" || name === "buffer") return bytes({ maxLength });
   if (name === "cstring") {
-    return bytes({ maxLength }).map((b) => {
-      const out = new Uint8Array(b.length + 1);
-      out.set(b);
-      return out;
-    });
+    return bytes({ maxLength }).map(
+      (b) => {
+        const out = new Uint8Array(b.length + 1);
+        out.set(b);
+        return out;
+      },
+      (u) => {
+        if (!(u instanceof Uint8Array) || u.length === 0 || u[u.length - 1] !== 0) throw new TypeError("not a NUL-terminated Uint8Array");
+        return u.subarray(0, u.length - 1);
+      },
+    );
   }
   if (name === "function") throw unsupported(position, name, "pass a JSCallback's pointer through a wrapper instead");
   throw unsupported(position, name, "it is not an argument type on Node");
@@ -89,14 +95,21 @@ export function argumentsArbitrary(args: readonly unknown[], options: ArgumentOp
   const free = names.map((n, i) => (String(i) in lengthOf ? fc.constant(0 as unknown) : options.arbitraries?.[i] ?? argumentArbitrary(n, { position: i, ...(options.maxBufferLength !== undefined ? { maxBufferLength: options.maxBufferLength } : {}) })));
   const tuple = fc.tuple(...free);
   if (Object.keys(lengthOf).length === 0) return tuple;
-  return tuple.map((values) => {
-    const out = [...values];
-    for (const [lengthIndex, bufferIndex] of Object.entries(lengthOf)) {
-      const li = Number(lengthIndex);
-      const buffer = out[bufferIndex] as Uint8Array;
-      const length = names[bufferIndex] === "cstring" ? buffer.length - 1 : buffer.length;
-      out[li] = names[li]! in WIDE_INTEGERS ? BigInt(length) : length;
-    }
-    return out;
-  });
+  return tuple.map(
+    (values) => {
+      const out = [...values];
+      for (const [lengthIndex, bufferIndex] of Object.entries(lengthOf)) {
+        const li = Number(lengthIndex);
+        const buffer = out[bufferIndex] as Uint8Array;
+        const length = names[bufferIndex] === "cstring" ? buffer.length - 1 : buffer.length;
+        out[li] = names[li]! in WIDE_INTEGERS ? BigInt(length) : length;
+      }
+      return out;
+    },
+    // Back to the tuple (length arguments are the constant 0 there), so inputs fast-check did not generate shrink too.
+    (value) => {
+      if (!Array.isArray(value) || value.length !== names.length) throw new TypeError("not an argument list");
+      return value.map((v, i) => (String(i) in lengthOf ? 0 : v));
+    },
+  );
 }

@@ -19,7 +19,8 @@ const USAGE = `Usage:
   ffi-kit-fuzz run --library <path> --symbol <name> (--args <t1,t2,...|none> [--returns <type>] | --schema <file.mjs#export>)
                    [--length-of <i>=<j>]... [--property <js expression over args, result>] [--property-module <file.mjs>]
                    [--runs <n>] [--time <30s|5m|1h>] [--seed <n> [--path <p>]] [--max-buffer <bytes>]
-                   [--timeout <ms>] [--batch <n>] [--json]
+                   [--timeout <ms>] [--batch <n>] [--coverage auto|on|off] [--corpus <dir>] [--jobs <n>]
+                   [--shard <i>/<n>] [--input <file> [--path <p>]] [--json]
       Fuzzes one native function; every call runs in a child process. Two kinds of failure: a crash (the child
       died: a signal such as SIGSEGV, or an exit) and a hang (a call, or opening the library, took longer than
       --timeout); and, when you check results, a call that threw or broke --property. Exit code 1 when a failure
@@ -31,6 +32,13 @@ const USAGE = `Usage:
       --property        e.g. 'result === BigInt(args[0]) + BigInt(args[1])'
       --schema          an @ffi-kit/bindgen fn({ args, ret }) schema exported by a module: signature and domains
       --seed, --path    replay a report: --path needs the --seed it was printed with (--seed=-5 or --seed -5)
+      --coverage        auto (default): coverage-guided when the library is instrumented (clang
+                        -fsanitize=fuzzer-no-link, gcc -fsanitize-coverage=trace-pc), else black-box;
+                        on: require it; off: black-box
+      --corpus          folder of inputs: run first, and new-coverage inputs and failures are saved there
+      --jobs            child processes fuzzing in parallel (default 1)
+      --shard 2/4       run the 2nd of 4 disjoint parts of the seed's campaign (one per CI job)
+      --input           replay a saved input file (a report of a mutated or corpus input names it)
   ffi-kit-fuzz conversions [--library <libconversions.so>] [--time <duration>] [--runs <n per property>]
                    [--property <name or /regex/>] [--seed <n>] [--path <p>] [--json]
       Checks @ffi-kit/core's conversions against the reference model (a long campaign with --time). Without
@@ -91,6 +99,11 @@ const RUN_OPTIONS = {
       "max-buffer": { type: "string" },
       timeout: { type: "string" },
       batch: { type: "string" },
+      coverage: { type: "string" },
+      corpus: { type: "string" },
+      jobs: { type: "string" },
+      shard: { type: "string" },
+      input: { type: "string" },
       json: { type: "boolean" },
 } as const;
 
@@ -107,7 +120,7 @@ async function runCommand(argv: string[]): Promise<number> {
   if (!values.library || !values.symbol || (values.args === undefined && values.schema === undefined)) {
     throw new UsageError("run needs --library, --symbol and --args (or --schema)");
   }
-  if (values.path !== undefined && values.seed === undefined) {
+  if (values.path !== undefined && values.seed === undefined && values.input === undefined) {
     throw new UsageError("--path replays a failure of one seed: give it with the --seed it was printed with (the report's replay command has both)");
   }
   let schema: FunctionSchemaLike | undefined;
@@ -143,6 +156,15 @@ async function runCommand(argv: string[]): Promise<number> {
   const maxBufferLength = integer(values["max-buffer"], "--max-buffer");
   const timeoutMs = integer(values.timeout, "--timeout");
   const batchSize = integer(values.batch, "--batch");
+  const jobs = integer(values.jobs, "--jobs");
+  const coverage = values.coverage === undefined ? undefined : ({ auto: "auto", on: true, off: false } as const)[values.coverage as "auto" | "on" | "off"];
+  if (values.coverage !== undefined && coverage === undefined) throw new UsageError(`--coverage takes auto, on or off (got ${JSON.stringify(values.coverage)})`);
+  let shard: { index: number; count: number } | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d{1,7})\/(\d{1,7})$/.exec(values.shard);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes <i>/<n> with 1 <= i <= n, e.g. 2/4 (got ${JSON.stringify(values.shard)})`);
+    shard = { index: Number(m[1]) - 1, count: Number(m[2]) };
+  }
   const report = await fuzzLibrary({
     library: values.library,
     symbol: values.symbol,
@@ -159,6 +181,11 @@ async function runCommand(argv: string[]): Promise<number> {
     ...(maxBufferLength !== undefined ? { maxBufferLength } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(coverage !== undefined ? { coverage } : {}),
+    ...(values.corpus !== undefined ? { corpus: values.corpus } : {}),
+    ...(shard !== undefined ? { shard } : {}),
+    ...(values.input !== undefined ? { input: values.input } : {}),
     progress: true,
   });
   if (values.json) {

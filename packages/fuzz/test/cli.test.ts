@@ -66,7 +66,7 @@ describe("ffi-kit-fuzz CLI", () => {
       const help = run([command, "--help"]);
       expect(help.status, help.stderr).toBe(0);
       expect(help.stdout).toContain("default 300");
-      expect(help.stdout).toContain("default 5000");
+      expect(help.stdout).toContain("default 1000");
     }
   });
 

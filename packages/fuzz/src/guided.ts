@@ -1,0 +1,429 @@
+/**
+ * The coverage-guided part of fuzzLibrary: a corpus of inputs that reached new features, a dictionary of the
+ * comparison operands and compared strings the target made, and mutators that make the next inputs from the
+ * corpus (integer and byte-buffer mutators, dictionary insertion, splicing). Everything is driven by a seeded
+ * PRNG, so one seed gives the same campaign against the same library.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CallCoverage } from "./child-protocol.js";
+import { SMALL_INTEGERS, WIDE_INTEGERS, typeName } from "./type-names.js";
+
+/** xorshift128+ on 32-bit halves: small, fast, seeded. */
+export class Rng {
+  #a: number;
+  #b: number;
+  #c: number;
+  #d: number;
+  constructor(seed: number) {
+    this.#a = seed | 0 || 0x9e3779b9;
+    this.#b = Math.imul(seed ^ 0x85ebca6b, 0xc2b2ae35) | 0 || 1;
+    this.#c = 0x27d4eb2f;
+    this.#d = 0x165667b1;
+    for (let i = 0; i < 16; i++) this.next();
+  }
+  /** A uint32. */
+  next(): number {
+    let t = this.#d;
+    const s = this.#a;
+    this.#d = this.#c;
+    this.#c = this.#b;
+    this.#b = s;
+    t ^= t << 11;
+    t ^= t >>> 8;
+    this.#a = (t ^ s ^ (s >>> 19)) | 0;
+    return this.#a >>> 0;
+  }
+  /** An integer in 0…n−1. */
+  below(n: number): number {
+    return n <= 1 ? 0 : this.next() % n;
+  }
+  chance(p: number): boolean {
+    return this.next() / 2 ** 32 < p;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.below(xs.length)]!;
+  }
+}
+
+interface Slot {
+  readonly kind: "int" | "wide" | "float" | "bool" | "bytes" | "cstring" | "opaque";
+  readonly bits: number;
+  readonly signed: boolean;
+}
+
+/** How each argument may be mutated: by type, except length arguments (derived) and user arbitraries (opaque). */
+export function slotsFor(args: readonly unknown[], lengthOf: Readonly<Record<number, number>>, custom: Readonly<Record<number, unknown>>): Slot[] {
+  return args.map((t, i) => {
+    const name = typeName(t);
+    if (String(i) in lengthOf || String(i) in custom) return { kind: "opaque", bits: 0, signed: false };
+    const small = SMALL_INTEGERS[name];
+    if (small !== undefined) return { kind: "int", bits: small.bits, signed: small.signed };
+    const wide = WIDE_INTEGERS[name];
+    if (wide !== undefined) return { kind: "wide", bits: 64, signed: wide.signed };
+    if (name === "f32" || name === "f64") return { kind: "float", bits: 64, signed: true };
+    if (name === "bool") return { kind: "bool", bits: 1, signed: false };
+    if (name === "cstring") return { kind: "cstring", bits: 0, signed: false };
+    if (name === "ptr" || name === "buffer") return { kind: "bytes", bits: 0, signed: false };
+    return { kind: "opaque", bits: 0, signed: false };
+  });
+}
+
+const MAX_INTS = 512;
+const MAX_STRINGS = 256;
+
+/**
+ * Comparison operands (as unsigned 64-bit) and compared strings seen so far. An operand seen again moves to the
+ * end (the "recent" end mutators prefer), so the constants a function compares on every call stay there; operands
+ * that are just the input's own values (or bytes of its buffers) are not kept.
+ */
+export class Dictionary {
+  readonly #ints = new Map<bigint, bigint>();
+  readonly #strs = new Map<string, Uint8Array>();
+  #intList: bigint[] | undefined;
+  #strList: Uint8Array[] | undefined;
+
+  get ints(): readonly bigint[] {
+    return (this.#intList ??= [...this.#ints.values()]);
+  }
+
+  get strings(): readonly Uint8Array[] {
+    return (this.#strList ??= [...this.#strs.values()]);
+  }
+
+  /** Adds what one call made with `input` saw; returns how many entries were new. */
+  add(cov: CallCoverage, input: readonly unknown[] = []): number {
+    let added = 0;
+    const own = new Set<bigint>();
+    const buffers: Buffer[] = [];
+    for (const v of input) {
+      if (typeof v === "number" && Number.isInteger(v)) for (const w of [8, 16, 32, 64]) own.add(BigInt.asUintN(w, BigInt(v)));
+      else if (typeof v === "bigint") for (const w of [8, 16, 32, 64]) own.add(BigInt.asUintN(w, v));
+      else if (v instanceof Uint8Array) buffers.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    }
+    if (cov.cmps !== undefined) {
+      const v = new DataView(cov.cmps.buffer, cov.cmps.byteOffset, cov.cmps.byteLength);
+      for (let at = 0; at + 24 <= cov.cmps.byteLength; at += 24) {
+        const a = v.getBigUint64(at, true);
+        const b = v.getBigUint64(at + 8, true);
+        const kind = v.getUint32(at + 20, true);
+        // A constant compare: `a` is the constant (the interesting one). Otherwise both could be.
+        if (!own.has(a)) added += this.#int(a);
+        if (kind !== 1 && !own.has(b)) added += this.#int(b);
+      }
+    }
+    if (cov.strs !== undefined) {
+      const v = new DataView(cov.strs.buffer, cov.strs.byteOffset, cov.strs.byteLength);
+      for (let at = 0; at + 136 <= cov.strs.byteLength; at += 136) {
+        const l1 = Math.min(64, v.getUint32(at, true));
+        const l2 = Math.min(64, v.getUint32(at + 4, true));
+        for (const str of [cov.strs.slice(at + 8, at + 8 + l1), cov.strs.slice(at + 72, at + 72 + l2)]) {
+          if (str.length === 0 || buffers.some((b) => b.includes(Buffer.from(str.buffer, str.byteOffset, str.byteLength)))) continue;
+          added += this.#str(str);
+        }
+      }
+    }
+    return added;
+  }
+
+  #int(x: bigint): number {
+    if (x === 0n) return 0;
+    const had = this.#ints.delete(x);
+    this.#ints.set(x, x);
+    if (this.#ints.size > MAX_INTS) this.#ints.delete(this.#ints.keys().next().value!);
+    this.#intList = undefined;
+    return had ? 0 : 1;
+  }
+
+  #str(s: Uint8Array): number {
+    const key = Buffer.from(s).toString("latin1");
+    const had = this.#strs.delete(key);
+    this.#strs.set(key, s);
+    if (this.#strs.size > MAX_STRINGS) this.#strs.delete(this.#strs.keys().next().value!);
+    this.#strList = undefined;
+    return had ? 0 : 1;
+  }
+}
+
+/** `x` (any integer) as a value of the slot's width and signedness. */
+function fit(x: bigint, slot: Slot): bigint {
+  const bits = BigInt(slot.bits);
+  return slot.signed ? BigInt.asIntN(slot.bits, x) : BigInt.asUintN(Number(bits), x);
+}
+
+function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary): bigint {
+  // Half the time (once compares were seen): an operand of one, which is how exact values are reached.
+  switch (dict.ints.length > 0 && rng.chance(0.5) ? 4 : rng.below(4)) {
+    case 0:
+      return fit(x ^ (1n << BigInt(rng.below(slot.bits))), slot);
+    case 1: {
+      const d = BigInt(1 + rng.below(16));
+      return fit(rng.chance(0.5) ? x + d : x - d, slot);
+    }
+    case 2: {
+      const max = slot.signed ? (1n << BigInt(slot.bits - 1)) - 1n : (1n << BigInt(slot.bits)) - 1n;
+      const min = slot.signed ? -(1n << BigInt(slot.bits - 1)) : 0n;
+      const k = BigInt(rng.below(slot.bits));
+      return fit(rng.pick([0n, 1n, -1n, max, min, 1n << k, (1n << k) - 1n, -(1n << k)]), slot);
+    }
+    case 3:
+      return fit(BigInt(rng.next()) | (slot.bits > 32 ? BigInt(rng.next()) << 32n : 0n), slot);
+    default: {
+      if (dict.ints.length === 0) return fit(x + 1n, slot);
+      // Recent operands first (they belong to the compares this input reached).
+      const recent = Math.min(dict.ints.length, 64);
+      const op = rng.chance(0.7) ? dict.ints[dict.ints.length - 1 - rng.below(recent)]! : rng.pick(dict.ints);
+      const pick = rng.below(8);
+      return fit(pick === 0 ? op + 1n : pick === 1 ? op - 1n : op, slot);
+    }
+  }
+}
+
+function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: number, other: () => Uint8Array | undefined): Uint8Array {
+  let b = Array.from(input);
+  switch (rng.below(9)) {
+    case 0:
+      if (b.length > 0) {
+        const i = rng.below(b.length);
+        b[i] = b[i]! ^ (1 << rng.below(8));
+      } else b.push(rng.below(256));
+      break;
+    case 1:
+      if (b.length > 0) b[rng.below(b.length)] = rng.pick([0, 0xff, 0x7f, 0x80, rng.below(256)]);
+      else b.push(rng.below(256));
+      break;
+    case 2: {
+      const n = 1 + rng.below(8);
+      const at = rng.below(b.length + 1);
+      b.splice(at, 0, ...Array.from({ length: n }, () => (rng.chance(0.5) ? rng.below(256) : b[at] ?? 0)));
+      break;
+    }
+    case 3:
+      if (b.length > 0) {
+        const at = rng.below(b.length);
+        b.splice(at, 1 + rng.below(Math.min(8, b.length - at)));
+      }
+      break;
+    case 4: {
+      // Set the length: shorter, or longer with zeros or random bytes.
+      const n = rng.below(maxLength + 1);
+      if (n < b.length) b = b.slice(0, n);
+      else while (b.length < n) b.push(rng.chance(0.5) ? 0 : rng.below(256));
+      break;
+    }
+    case 5: {
+      const o = other();
+      if (o !== undefined && o.length > 0) {
+        const cut = rng.below(b.length + 1);
+        const from = rng.below(o.length);
+        b = [...b.slice(0, cut), ...Array.from(o.subarray(from))];
+      }
+      break;
+    }
+    case 6:
+    case 7: {
+      if (dict.strings.length === 0) {
+        if (b.length > 0) b[rng.below(b.length)] = rng.below(256);
+        break;
+      }
+      const recent = Math.min(dict.strings.length, 32);
+      const s = Array.from(rng.chance(0.7) ? dict.strings[dict.strings.length - 1 - rng.below(recent)]! : rng.pick(dict.strings));
+      const how = rng.below(3);
+      if (how === 0) b = s; // the whole buffer becomes the compared string
+      else if (how === 1) b.splice(rng.below(b.length + 1), 0, ...s);
+      else {
+        const at = rng.below(b.length + 1);
+        b.splice(at, s.length, ...s);
+      }
+      break;
+    }
+    case 8: {
+      // An operand of a compare, little-endian, over some bytes.
+      if (dict.ints.length === 0) break;
+      const op = rng.pick(dict.ints);
+      const width = rng.pick([1, 2, 4, 8]);
+      const at = rng.below(b.length + 1);
+      const bytes = Array.from({ length: width }, (_, k) => Number((op >> BigInt(8 * k)) & 0xffn));
+      b.splice(at, Math.min(width, b.length - at), ...bytes);
+      break;
+    }
+  }
+  if (b.length > maxLength) b = b.slice(0, maxLength);
+  return Uint8Array.from(b);
+}
+
+/** Options of {@link mutate}. */
+export interface MutateContext {
+  readonly slots: readonly Slot[];
+  readonly names: readonly string[];
+  readonly lengthOf: Readonly<Record<number, number>>;
+  readonly maxBufferLength: number;
+  readonly dict: Dictionary;
+  readonly rng: Rng;
+  /** Another input (from the corpus, or fresh): for splicing and for the values of opaque arguments. */
+  readonly donor: () => readonly unknown[];
+}
+
+/** A new input from `input`: one to four stacked mutations, then the length arguments recomputed. */
+export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[] {
+  const { slots, rng, dict } = ctx;
+  const out = [...input];
+  const mutable = slots.map((s, i) => i).filter((i) => slots[i]!.kind !== "opaque" || !(String(i) in ctx.lengthOf));
+  if (mutable.length === 0) return out;
+  const steps = 1 + rng.below(rng.chance(0.5) ? 1 : 4);
+  for (let s = 0; s < steps; s++) {
+    const i = rng.pick(mutable);
+    const slot = slots[i]!;
+    const v = out[i];
+    switch (slot.kind) {
+      case "int": {
+        const next = mutateInt(BigInt(typeof v === "number" ? v : 0), slot, rng, dict);
+        out[i] = Number(next);
+        break;
+      }
+      case "wide":
+        out[i] = mutateInt(typeof v === "bigint" ? v : 0n, slot, rng, dict);
+        break;
+      case "bool":
+        out[i] = !v;
+        break;
+      case "float": {
+        const donor = ctx.donor()[i];
+        const k = rng.below(4);
+        out[i] =
+          k === 0 && dict.ints.length > 0
+            ? Number(BigInt.asIntN(64, rng.pick(dict.ints)))
+            : k === 1 && typeof v === "number"
+              ? v + (rng.chance(0.5) ? 1 : -1)
+              : (donor ?? v);
+        break;
+      }
+      case "bytes":
+        out[i] = mutateBytes(v as Uint8Array, rng, dict, ctx.maxBufferLength, () => ctx.donor()[i] as Uint8Array | undefined);
+        break;
+      case "cstring": {
+        const body = (v as Uint8Array).subarray(0, (v as Uint8Array).length - 1);
+        const donor = ctx.donor()[i] as Uint8Array | undefined;
+        const next = mutateBytes(body, rng, dict, ctx.maxBufferLength, () => donor?.subarray(0, donor.length - 1));
+        const z = new Uint8Array(next.length + 1);
+        z.set(next);
+        out[i] = z;
+        break;
+      }
+      case "opaque":
+        out[i] = ctx.donor()[i];
+        break;
+    }
+  }
+  for (const [lengthIndex, bufferIndex] of Object.entries(ctx.lengthOf)) {
+    const li = Number(lengthIndex);
+    const buffer = out[bufferIndex] as Uint8Array;
+    const length = ctx.names[bufferIndex] === "cstring" ? buffer.length - 1 : buffer.length;
+    out[li] = ctx.names[li]! in WIDE_INTEGERS ? BigInt(length) : length;
+  }
+  return out;
+}
+
+/** A corpus entry: an input that reached features no earlier input had. */
+export interface CorpusEntry {
+  readonly input: readonly unknown[];
+  /** File it was loaded from or saved to, if any. */
+  file?: string;
+}
+
+/** Features seen so far, the edges among them, and the corpus. */
+export class Coverage {
+  readonly features = new Set<number>();
+  readonly edges = new Set<number>();
+  readonly corpus: CorpusEntry[] = [];
+
+  /** Records one call's features; true when some were new (the input joins the corpus). */
+  observe(features: Uint32Array): boolean {
+    let fresh = false;
+    for (let k = 0; k < features.length; k++) {
+      const f = features[k]!;
+      if (!this.features.has(f)) {
+        this.features.add(f);
+        this.edges.add(f >>> 3);
+        fresh = true;
+      }
+    }
+    return fresh;
+  }
+}
+
+// ---- inputs as files (corpus entries, saved failures) ----
+
+type Encoded = { t: "num"; v: number | string } | { t: "big"; v: string } | { t: "bool"; v: boolean } | { t: "bytes"; hex: string } | { t: "null" };
+
+function encodeValue(v: unknown): Encoded {
+  if (typeof v === "number") return { t: "num", v: Number.isFinite(v) && !Object.is(v, -0) ? v : Object.is(v, -0) ? "-0" : String(v) };
+  if (typeof v === "bigint") return { t: "big", v: v.toString() };
+  if (typeof v === "boolean") return { t: "bool", v };
+  if (v instanceof Uint8Array) return { t: "bytes", hex: Buffer.from(v).toString("hex") };
+  return { t: "null" };
+}
+
+function decodeValue(e: Encoded): unknown {
+  switch (e?.t) {
+    case "num":
+      return typeof e.v === "number" ? e.v : e.v === "-0" ? -0 : Number(e.v);
+    case "big":
+      return BigInt(e.v);
+    case "bool":
+      return e.v === true;
+    case "bytes":
+      if (typeof e.hex !== "string" || !/^([0-9a-f]{2})*$/.test(e.hex)) throw new Error("bad hex");
+      return Uint8Array.from(Buffer.from(e.hex, "hex"));
+    case "null":
+      return null;
+    default:
+      throw new Error("unknown value");
+  }
+}
+
+/** An input as the text of a corpus file (JSON: one tagged value per argument). */
+export function encodeInput(symbol: string, input: readonly unknown[]): string {
+  return JSON.stringify({ ffiKitFuzzInput: 1, symbol, args: input.map(encodeValue) }) + "\n";
+}
+
+/** Reads an input file; throws with the reason when it is not one. */
+export function decodeInput(text: string, arity: number): unknown[] {
+  const data = JSON.parse(text) as { ffiKitFuzzInput?: unknown; args?: unknown };
+  if (data?.ffiKitFuzzInput !== 1 || !Array.isArray(data.args)) throw new Error("not an ffi-kit-fuzz input file");
+  if (data.args.length !== arity) throw new Error(`it has ${data.args.length} arguments, the function takes ${arity}`);
+  return data.args.map((e) => decodeValue(e as Encoded));
+}
+
+/** Writes an input into `dir` under a name made of `prefix` and a hash of its content; returns the path. */
+export function saveInput(dir: string, prefix: string, symbol: string, input: readonly unknown[]): string {
+  const text = encodeInput(symbol, input);
+  const file = join(dir, `${prefix}-${createHash("sha1").update(text).digest("hex").slice(0, 16)}.json`);
+  mkdirSync(dir, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, text);
+  renameSync(partial, file);
+  return file;
+}
+
+/** The inputs of a corpus folder (files that are not inputs of this function are skipped), in name order. */
+export function loadCorpus(dir: string, arity: number): CorpusEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json")).sort();
+  } catch {
+    return [];
+  }
+  const out: CorpusEntry[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      if (!statSync(file).isFile() || statSync(file).size > 1 << 20) continue;
+      out.push({ input: decodeInput(readFileSync(file, "utf8"), arity), file });
+    } catch {
+      // not an input of this function
+    }
+  }
+  return out;
+}
