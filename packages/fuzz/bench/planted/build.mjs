@@ -2,7 +2,7 @@
 // Builds the planted-bug library (bench/planted/planted.c) in up to four variants, into bench/planted/build/:
 //   libplanted.so            plain `cc` (what a user who cannot rebuild ships): for the black-box mode
 //   libplanted-cov.so        clang -fsanitize=fuzzer-no-link (SanitizerCoverage): for the coverage-guided mode
-//   libplanted-asan.so       clang -fsanitize=address (needs the ASan runtime in the process)
+//   libplanted-asan.so       clang -fsanitize=address (the fuzzer preloads the ASan runtime in its children)
 //   libplanted-cov-asan.so   both
 // Usage: node bench/planted/build.mjs [--json]   (--json: print the paths built, and why a variant was not)
 // The clang variants need clang and its runtime (Debian/Ubuntu: apt-get install clang libclang-rt-14-dev); without
@@ -21,8 +21,8 @@ const common = ["-g", "-O1", "-shared", "-fPIC", "-Wall", "-Wno-unused-function"
 const VARIANTS = {
   plain: { file: "libplanted.so", compiler: () => process.env.CC || "cc", flags: [] },
   coverage: { file: "libplanted-cov.so", compiler: clang, flags: ["-fsanitize=fuzzer-no-link"] },
-  asan: { file: "libplanted-asan.so", compiler: clang, flags: ["-fsanitize=address", "-shared-libasan"] },
-  coverageAsan: { file: "libplanted-cov-asan.so", compiler: clang, flags: ["-fsanitize=fuzzer-no-link,address", "-shared-libasan"] },
+  asan: { file: "libplanted-asan.so", compiler: clang, flags: ["-fsanitize=address"] },
+  coverageAsan: { file: "libplanted-cov-asan.so", compiler: clang, flags: ["-fsanitize=fuzzer-no-link,address"] },
 };
 
 function clang() {
