@@ -48,6 +48,9 @@ const modes = (MODE === "both" ? ["black-box", "coverage"] : [MODE]).filter((m) 
 const bugs = PLANTED_BUGS.filter((b) => ONLY === undefined || ONLY.includes(b.id));
 const seeds = Array.from({ length: K }, (_, i) => i + 1);
 
+/** The error an AddressSanitizer report names (heap-buffer-overflow, double-free...), if there is one. */
+const asanKind = (failure) => /SUMMARY: AddressSanitizer: ([\w-]+)/.exec(failure.stderr ?? "")?.[1];
+
 /** One search: fuzzLibrary until the first failure (then shrunk), within `runs` and the time cap. */
 async function search(bug, mode, seed, runs) {
   let firstFailureMs;
@@ -72,8 +75,9 @@ async function search(bug, mode, seed, runs) {
     bug: bug.id, mode, seed, budget: runs ?? DEFAULT_RUNS,
     reportedMode: report.mode ?? "black-box",
     found: f !== undefined,
-    expected: f !== undefined && f.kind === bug.failure.kind && (bug.failure.signal === undefined || f.signal === bug.failure.signal),
-    failureKind: f ? `${f.kind}${f.signal ? ` ${f.signal}` : ""}` : undefined,
+    // An ASan build ends the child with its report (exit code 1) instead of the signal of the plain build.
+    expected: f !== undefined && f.kind === bug.failure.kind && (bug.failure.signal === undefined || f.signal === bug.failure.signal || (ASAN && f.signal === undefined)),
+    failureKind: f ? `${f.kind}${f.signal ? ` ${f.signal}` : f.exitCode !== undefined ? ` exit ${f.exitCode}` : ""}${asanKind(f) ? ` (AddressSanitizer: ${asanKind(f)})` : ""}` : undefined,
     foundAfterRuns: f ? report.foundAfterRuns ?? report.runs : undefined,
     foundAfterMs: f ? report.foundAfterMs ?? firstFailureMs : undefined,
     runs: report.runs,
@@ -97,7 +101,7 @@ for (const bug of bugs) {
       if (mode === "coverage" && !r.found) r = await search(bug, mode, seed, CAP);
       r.withinDefault = withinDefault;
       results.push(r);
-      const what = r.found ? `${r.expected ? "" : `UNEXPECTED ${r.failureKind}: `}found after ${r.foundAfterRuns} runs, ${(r.foundAfterMs / 1000).toFixed(2)} s; shrunk to ${r.input}${r.minimal === undefined ? "" : r.minimal ? " (minimal)" : " (not minimal)"}` : `not found in ${r.runs} runs, ${(r.elapsedMs / 1000).toFixed(1)} s`;
+      const what = r.found ? `${r.expected ? "" : "UNEXPECTED "}${r.failureKind} found after ${r.foundAfterRuns} runs, ${(r.foundAfterMs / 1000).toFixed(2)} s; shrunk to ${r.input}${r.minimal === undefined ? "" : r.minimal ? " (minimal)" : " (not minimal)"}` : `not found in ${r.runs} runs, ${(r.elapsedMs / 1000).toFixed(1)} s`;
       console.error(`planted-bench: ${bug.id} ${mode}${r.reportedMode !== mode ? ` (report says ${r.reportedMode})` : ""} seed ${seed}: ${what}${r.edges ? `; edges ${r.edges}, corpus ${r.corpus}` : ""}`);
     }
   }
