@@ -72,6 +72,14 @@ export function slotsFor(args: readonly unknown[], lengthOf: Readonly<Record<num
 
 const MAX_INTS = 512;
 const MAX_STRINGS = 256;
+const MAX_PAIRS = 256;
+
+/** A comparison the target made: the input's value, and what it was compared with. */
+export interface Pair {
+  readonly seen: bigint;
+  readonly wanted: bigint;
+  readonly size: 1 | 2 | 4 | 8;
+}
 
 /**
  * Comparison operands (as unsigned 64-bit) and compared strings seen so far. An operand seen again moves to the
@@ -81,8 +89,21 @@ const MAX_STRINGS = 256;
 export class Dictionary {
   readonly #ints = new Map<bigint, bigint>();
   readonly #strs = new Map<string, Uint8Array>();
+  /** Compares seen: the value the input had (`seen`), the one it was compared with (`wanted`), in bytes. */
+  readonly #pairs = new Map<string, Pair>();
   #intList: bigint[] | undefined;
   #strList: Uint8Array[] | undefined;
+  #pairList: Pair[] | undefined;
+  #smallList: number[] | undefined;
+
+  get pairs(): readonly Pair[] {
+    return (this.#pairList ??= [...this.#pairs.values()]);
+  }
+
+  /** Operands that could be a buffer length (1…4096). */
+  get small(): readonly number[] {
+    return (this.#smallList ??= this.ints.filter((x) => x > 0n && x <= 4096n).map(Number));
+  }
 
   get ints(): readonly bigint[] {
     return (this.#intList ??= [...this.#ints.values()]);
@@ -109,8 +130,15 @@ export class Dictionary {
         const b = v.getBigUint64(at + 8, true);
         const kind = v.getUint32(at + 20, true);
         // A constant compare: `a` is the constant (the interesting one). Otherwise both could be.
+        const size = v.getUint32(at + 16, true);
         if (!own.has(a)) added += this.#int(a);
         if (kind !== 1 && !own.has(b)) added += this.#int(b);
+        // Input-to-state: the side that is the input's own value (or, not knowing, either) and the other one.
+        if (kind === 1 || kind === 2) this.#pair(b, a, size);
+        else {
+          if (!own.has(a) || own.has(b)) this.#pair(b, a, size);
+          if (!own.has(b) || own.has(a)) this.#pair(a, b, size);
+        }
       }
     }
     if (cov.strs !== undefined) {
@@ -127,12 +155,21 @@ export class Dictionary {
     return added;
   }
 
+  #pair(seen: bigint, wanted: bigint, size: number): void {
+    const key = `${seen},${wanted},${size}`;
+    this.#pairs.delete(key);
+    this.#pairs.set(key, { seen, wanted, size: size === 1 || size === 2 || size === 4 ? size : 8 });
+    if (this.#pairs.size > MAX_PAIRS) this.#pairs.delete(this.#pairs.keys().next().value!);
+    this.#pairList = undefined;
+  }
+
   #int(x: bigint): number {
     if (x === 0n) return 0;
     const had = this.#ints.delete(x);
     this.#ints.set(x, x);
     if (this.#ints.size > MAX_INTS) this.#ints.delete(this.#ints.keys().next().value!);
     this.#intList = undefined;
+    this.#smallList = undefined;
     return had ? 0 : 1;
   }
 
@@ -171,6 +208,16 @@ function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary): bigint {
       return fit(BigInt(rng.next()) | (slot.bits > 32 ? BigInt(rng.next()) << 32n : 0n), slot);
     default: {
       if (dict.ints.length === 0) return fit(x + 1n, slot);
+      // Input-to-state: a compare saw this value; become what it was compared with.
+      if (rng.chance(0.5)) {
+        const u = BigInt.asUintN(64, x);
+        const hits = dict.pairs.filter((p) => p.seen === u || p.seen === BigInt.asUintN(p.size * 8, x));
+        if (hits.length > 0) {
+          const p = rng.pick(hits);
+          const d = rng.below(8);
+          return fit(d === 0 ? p.wanted + 1n : d === 1 ? p.wanted - 1n : p.wanted, slot);
+        }
+      }
       // Recent operands first (they belong to the compares this input reached).
       const recent = Math.min(dict.ints.length, 64);
       const op = rng.chance(0.7) ? dict.ints[dict.ints.length - 1 - rng.below(recent)]! : rng.pick(dict.ints);
@@ -182,7 +229,7 @@ function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary): bigint {
 
 function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: number, other: () => Uint8Array | undefined): Uint8Array {
   let b = Array.from(input);
-  switch (rng.below(9)) {
+  switch (rng.below(10)) {
     case 0:
       if (b.length > 0) {
         const i = rng.below(b.length);
@@ -206,8 +253,9 @@ function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: n
       }
       break;
     case 4: {
-      // Set the length: shorter, or longer with zeros or random bytes.
-      const n = rng.below(maxLength + 1);
+      // Set the length (to an operand of a compare, half the time): shorter, or longer with zeros or random bytes.
+      const small = dict.small.filter((x) => x <= maxLength + 1);
+      const n = small.length > 0 && rng.chance(0.5) ? Math.max(0, Math.min(maxLength, rng.pick(small) + rng.pick([0, 0, 0, -1, 1]))) : rng.below(maxLength + 1);
       if (n < b.length) b = b.slice(0, n);
       else while (b.length < n) b.push(rng.chance(0.5) ? 0 : rng.below(256));
       break;
@@ -238,7 +286,22 @@ function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: n
       }
       break;
     }
-    case 8: {
+    case 8:
+    case 9: {
+      // Input-to-state: bytes equal to the input side of a compare become the other side.
+      if (dict.pairs.length > 0 && b.length > 0 && rng.chance(0.7)) {
+        const p = dict.pairs[dict.pairs.length - 1 - rng.below(Math.min(dict.pairs.length, 64))]!;
+        const enc = (x: bigint) => Array.from({ length: p.size }, (_, k) => Number((x >> BigInt(8 * k)) & 0xffn));
+        const seen = enc(p.seen);
+        const matches: number[] = [];
+        for (let at = 0; at + p.size <= b.length; at++) if (seen.every((byte, k) => b[at + k] === byte)) matches.push(at);
+        if (matches.length > 0) {
+          const at = rng.chance(0.5) ? matches[0]! : rng.pick(matches);
+          const d = rng.below(8);
+          b.splice(at, p.size, ...enc(d === 0 ? p.wanted + 1n : d === 1 ? p.wanted - 1n : p.wanted));
+          break;
+        }
+      }
       // An operand of a compare, little-endian, over some bytes.
       if (dict.ints.length === 0) break;
       const op = rng.pick(dict.ints);
