@@ -176,8 +176,9 @@ if (both) {
 }
 if (coverageStats.length > 0) {
   const withMinimal = bugs.map((b, i) => [b, coverageStats[i]]).filter(([b]) => b.minimal !== null);
-  const ok = withMinimal.filter(([, s]) => s.minimal === s.n).length; // every seed found it and shrunk it to minimal
-  console.log(`target: shrunk to minimal (coverage mode, ${withMinimal.length} bugs with a unique minimal input): ${ok === withMinimal.length ? "met" : "NOT met"} (${ok}/${withMinimal.length} on every seed)`);
+  // Judged on the searches that found the bug (whether it is found at all is the first target's business).
+  const ok = withMinimal.filter(([, s]) => s.found > 0 && s.minimal === s.found).length;
+  console.log(`target: shrunk to minimal (coverage mode, ${withMinimal.length} bugs with a unique minimal input): ${ok === withMinimal.length ? "met" : "NOT met"} (${ok}/${withMinimal.length} bugs, every search that found it)`);
 }
 console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ cpu, node: process.version, K, CAP, TIME_CAP_MS, asan: ASAN, results }, null, 2));
