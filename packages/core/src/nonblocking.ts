@@ -7,8 +7,15 @@
  * `maxInFlight` calls are handed to koffi at once, the others wait in submission order, each holding only its
  * converted arguments (which keeps views and strings alive until its call completes). `ordered: true` runs the
  * calls of one symbol one at a time, in submission order.
+ *
+ * A JSCallback that C calls from a pool thread runs on the JS thread (koffi relays it there while the pool thread
+ * waits). If it throws, C gets the zero value of its return type (as in a blocking call) and the error rejects the
+ * Promise of the nonblocking call, once that call has returned. koffi does not say which pool thread called: the
+ * error goes to the first call to complete among those that were running when it was thrown (the calling thread
+ * resumes as soon as the callback returns, so that is the call that made the callback, unless another finishes at
+ * the same instant).
  */
-import { availableParallelism } from "node:os";
+import { koffi } from "./koffi-engine.js";
 import { FFIType } from "./ffi-type.js";
 import { compileUnit, identifierFor, mergeBindings, type Unit } from "./codegen.js";
 import { conversionMayRunUserCode, planArgument, planReturn, type ArgumentPlan } from "./conversion-codegen.js";
@@ -18,6 +25,7 @@ import { isArrayBuffer, isDetachedBuffer, isView, underlyingBuffer } from "./vie
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
 import { restacked, takesView, type Entry } from "./call-wrapper.js";
+import { callbackActivity } from "./callback-activity.js";
 
 /** koffi's limit of async calls in flight (its default `max_async_calls`). */
 export const KOFFI_ASYNC_LIMIT = 256;
@@ -52,30 +60,84 @@ interface Target {
 }
 
 interface Job {
+  /** Its number in start order (set when it is handed to koffi). */
+  seq: number;
   readonly target: Target;
   readonly args: unknown[];
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
 
-const defaultMaxInFlight = Math.max(1, Math.min(KOFFI_ASYNC_LIMIT, availableParallelism()));
+/** The threads of libuv's pool: `UV_THREADPOOL_SIZE` as libuv reads it (4 unless set; at most 1024). */
+export function uvThreadpoolSize(): number {
+  const n = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? "", 10);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+/** How many async calls koffi serves from memory it keeps (more in flight map a fresh stack and heap per call). */
+function koffiResidentPools(): number {
+  const n = (koffi.config() as { resident_async_pools?: unknown }).resident_async_pools;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+/**
+ * Twice the pool's threads, so a thread that finishes a call finds the next one queued in libuv without waiting
+ * for the JS thread; at least koffi's resident pools (which cost nothing more); at most koffi's limit.
+ */
+const defaultMaxInFlight = Math.max(1, Math.min(KOFFI_ASYNC_LIMIT, Math.max(koffiResidentPools(), 2 * uvThreadpoolSize())));
 let maxInFlight = defaultMaxInFlight;
 let inFlight = 0;
 let highWater = 0;
 /** Waiting jobs, first at `head` (an array used as a queue; compacted as it drains). */
 let queue: Job[] = [];
 let head = 0;
+/** Calls handed to koffi so far (the next call's `seq`). */
+let started = 0;
+
+/**
+ * Errors of callbacks relayed from other threads while nonblocking calls ran, oldest first. Each goes to the first
+ * call to complete among those running when it was thrown (`seq` below `mark`; `left` of them still running).
+ */
+const callbackErrors: Array<{ error: unknown; mark: number; left: number }> = [];
+callbackActivity.adopter = {
+  adopt(error: unknown): boolean {
+    if (inFlight === 0) return false;
+    callbackErrors.push({ error, mark: started, left: inFlight });
+    return true;
+  },
+};
+
+/**
+ * The callback error that the completing call `job` reports, if any. A record whose calls have all completed is
+ * dropped: one of them already reported an earlier error (a call reports its first, as a blocking call does).
+ */
+function callbackErrorFor(job: Job): { error: unknown } | undefined {
+  let taken: { error: unknown } | undefined;
+  for (let i = 0; i < callbackErrors.length; i++) {
+    const record = callbackErrors[i]!;
+    if (job.seq >= record.mark) continue;
+    if (taken === undefined) {
+      taken = { error: record.error };
+      callbackErrors.splice(i--, 1);
+    } else if (--record.left === 0) callbackErrors.splice(i--, 1);
+  }
+  return taken;
+}
 
 /** Options of {@link configureNonblocking}. */
 export interface NonblockingConfig {
-  /** Calls handed to the thread pool at once (1 to 256; default: the machine's available parallelism). */
+  /**
+   * Calls handed to the thread pool at once (1 to 256). Default: twice libuv's threads (`UV_THREADPOOL_SIZE`, 4
+   * unless set), at least 8 (koffi keeps memory for 8 async calls; each call beyond maps a fresh stack and heap).
+   */
   readonly maxInFlight?: number;
 }
 
 /**
- * Sets how many nonblocking calls run at once (the others wait in order; none ever fails for being busy).
- * Returns the settings now in force. libuv's pool has `UV_THREADPOOL_SIZE` threads (4 unless set before Node
- * starts): more calls than threads wait inside libuv.
+ * Sets how many nonblocking calls are handed to the thread pool at once (the others wait in order; none ever
+ * fails for being busy). Returns the settings now in force. libuv's pool has `UV_THREADPOOL_SIZE` threads (4
+ * unless set before Node starts): calls handed over beyond its threads wait inside libuv, ready for the next free
+ * thread.
  *
  * @example
  * configureNonblocking({ maxInFlight: 8 });
@@ -138,10 +200,13 @@ function start(job: Job): void {
   }
   inFlight++;
   if (inFlight > highWater) highWater = inFlight;
+  job.seq = started++;
   try {
     target.invoke(job.args, (err: unknown, result: unknown) => {
       inFlight--;
-      finish(job, err, result, true);
+      const thrown = callbackErrors.length > 0 ? callbackErrorFor(job) : undefined;
+      if (thrown !== undefined) settle(job, true, thrown.error, true);
+      else finish(job, err, result, true);
       // koffi frees the call's slot when this callback has returned: the next waiting call goes after that.
       if (head < queue.length) dispatchSoon();
     });
@@ -178,12 +243,18 @@ function busyRetry(): void {
 
 /** Settles a job and lets the next call of its ordered lane go. */
 function finish(job: Job, err: unknown, result: unknown, ran: boolean): void {
+  if (err !== null && err !== undefined) settle(job, true, err, ran);
+  else settle(job, false, result, ran);
+}
+
+/** Rejects a job with `value` (`failed`: any value, even `undefined`, as a callback may throw it) or resolves it with the converted `value`. */
+function settle(job: Job, failed: boolean, value: unknown, ran: boolean): void {
   const { target } = job;
   try {
-    if (err !== null && err !== undefined) job.reject(err);
+    if (failed) job.reject(value);
     else {
       try {
-        job.resolve(target.convert(result));
+        job.resolve(target.convert(value));
       } catch (e) {
         job.reject(e);
       }
@@ -206,7 +277,7 @@ function finish(job: Job, err: unknown, result: unknown, ran: boolean): void {
 function submit(target: Target, args: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     target.owner.retain();
-    const job: Job = { target, args, resolve, reject };
+    const job: Job = { seq: 0, target, args, resolve, reject };
     const lane = target.lane;
     if (lane !== undefined) {
       if (lane.busy) {

@@ -81,7 +81,7 @@ export function resolveSignature(declaration: unknown, site: string, isCallback 
     throw unsupported(site, ret, "as a return type: Cannot return a buffer to JavaScript (since byteLength and byteOffset are unknown); declare 'ptr' and use toBuffer");
   }
   if (variadic && nonblocking === true) {
-    throw new FFIError("ERR_FFI_INVALID_SIGNATURE", `${site}: a variadic declaration ("...") cannot be nonblocking`);
+    throw new FFIError("ERR_FFI_INVALID_SIGNATURE", `${site}: a variadic declaration ("...") cannot be nonblocking: koffi calls variadic functions on the JS thread only (wrap the function in a C function with fixed arguments to call it nonblocking)`);
   }
   const sig: { -readonly [K in keyof Signature]: Signature[K] } = { args: Object.freeze(argTypes), returns: ret };
   if (variadic) sig.variadic = true;

@@ -36,11 +36,12 @@ function open() {
 }
 
 /** Runs `body` in a new Node process (with `flags`); LIB is the fixture's path. */
-function child(body: string, flags: string[] = []): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+function child(body: string, flags: string[] = [], env: Record<string, string | undefined> = {}): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", `const LIB = ${JSON.stringify(path)};\n${body}`], {
     encoding: "utf8",
     cwd: new URL("..", import.meta.url).pathname,
     timeout: 120_000,
+    env: { ...process.env, ...env },
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
@@ -141,11 +142,22 @@ describe("nonblocking: true", () => {
     close();
   });
 
+  it("hands libuv's pool twice its threads by default (at least koffi's 8 resident async pools), so no thread waits for the JS thread", () => {
+    const body = `import { configureNonblocking } from "@ffi-kit/core"; console.log(configureNonblocking().maxInFlight);`;
+    expect(child(body, [], { UV_THREADPOOL_SIZE: undefined }).stdout).toBe("8");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "2" }).stdout).toBe("8");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "16" }).stdout).toBe("32");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "1000" }).stdout).toBe("256");
+    expect(child(body, [], { UV_THREADPOOL_SIZE: "junk" }).stdout).toBe("8");
+  });
+
   it("refuses bad declarations and settings", () => {
     const cases: Array<[() => unknown, string]> = [
       [() => dlopen(path, { nb_add: { args: ["i32", "i32"], returns: "i32", nonblocking: "yes" as never } }), "ERR_INVALID_ARG_TYPE"],
       [() => dlopen(path, { nb_add: { args: ["i32", "i32"], returns: "i32", ordered: true } }), "ERR_FFI_INVALID_SIGNATURE"],
       [() => dlopen(path, { nb_add: { args: ["i32", "..."], returns: "i32", nonblocking: true } }), "ERR_FFI_INVALID_SIGNATURE"],
+      // koffi has no .async for variadic functions: refused with a message that says what to do instead.
+      [() => dlopen(path, { nb_add: { args: ["i32", "..."], returns: "i32", nonblocking: true } }), "wrap the function in a C function with fixed arguments"],
       [() => new JSCallback(() => 0, { args: [], returns: "i32", nonblocking: true } as never), "ERR_FFI_UNSUPPORTED_TYPE"],
       [() => configureNonblocking({ maxInFlight: 0 }), "ERR_OUT_OF_RANGE"],
       [() => configureNonblocking({ maxInFlight: 257 }), "ERR_OUT_OF_RANGE"],
@@ -153,7 +165,10 @@ describe("nonblocking: true", () => {
       [() => configureNonblocking({ maxInFlight: "8" as never }), "ERR_OUT_OF_RANGE"],
       [() => configureNonblocking(null as never), "ERR_INVALID_ARG_TYPE"],
     ];
-    for (const [f, code] of cases) expect(f, String(f)).toThrow(expect.objectContaining({ code }));
+    for (const [f, code] of cases) {
+      if (code.startsWith("ERR_")) expect(f, String(f)).toThrow(expect.objectContaining({ code }));
+      else expect(f, String(f)).toThrow(code);
+    }
   });
 });
 
@@ -248,6 +263,141 @@ describe("nonblocking calls and their memory, close(), threads and exit (each in
       console.log(results.join(","), where);`,
     );
     expect(r).toEqual(ok("41,21,46 true"));
+  });
+
+  it("a JSCallback that throws on the pool's thread: C gets the zero value, that call's Promise rejects with the error after it returns; no uncaught exception", () => {
+    const r = child(
+      `${prelude}
+      const blocking = dlopen(LIB, { nb_call_after: { args: ["i32", "function"], returns: "i32" }, nb_last_callback_result: { returns: "i32" } }).symbols;
+      let uncaught = 0;
+      process.on("uncaughtException", () => uncaught++);
+      const boom = new Error("boom");
+      let returned;
+      const thrower = new JSCallback(() => { throw boom; }, { args: ["i32"], returns: "i32" });
+      const threadsafe = new JSCallback((ms) => { if (ms === 30) throw new TypeError("ts " + ms); return ms; }, { args: ["i32"], returns: "i32", threadsafe: true });
+      const fine = new JSCallback((ms) => ms * 2, { args: ["i32"], returns: "i32" });
+      const settle = (p) => p.then((v) => "ok " + v, (e) => (e === boom ? "boom" : e.name + " " + e.message));
+      // Calls running at once: only the ones whose callback threw reject, each with its own error.
+      const outcomes = await Promise.all([
+        settle(s.nb_call_after(60, fine)),
+        settle(s.nb_call_after(10, thrower)),
+        settle(s.nb_call_after(30, threadsafe)),
+        settle(s.nb_call_after(50, threadsafe)),
+        settle(s.nb_sleep_ms(40)),
+      ]);
+      // What the throwing callback returned to C (the zero value): checked on a call of its own.
+      const alone = await settle(s.nb_call_after(1, thrower));
+      const zero = blocking.nb_last_callback_result();
+      // The same callback through a blocking call: C got the zero value (0 + 1 would be returned), the error thrown after.
+      let sync; try { returned = blocking.nb_call_after(1, thrower); } catch (e) { sync = e === boom; }
+      await new Promise((r) => setTimeout(r, 50));
+      // After all that, callbacks and calls still work, and nothing was left to throw later.
+      const after = await s.nb_call_after(5, fine);
+      thrower.close(); threadsafe.close(); fine.close();
+      console.log(outcomes.join(","), alone, zero, sync, returned, after, uncaught);`,
+    );
+    expect(r).toEqual(ok("ok 121,boom,TypeError ts 30,ok 51,ok 40 boom 0 true undefined 11 0"));
+  });
+
+  it("a callback error while nonblocking calls run reaches only a call that was running when it was thrown", () => {
+    const r = child(
+      `${prelude}
+      configureNonblocking({ maxInFlight: 4 });
+      let n = 0;
+      const cb = new JSCallback((ms) => { n++; if (n === 1) throw new RangeError("first call's callback"); return ms; }, { args: ["i32"], returns: "i32" });
+      const settle = (p) => p.then((v) => "ok " + v, (e) => e.message);
+      const first = settle(s.nb_call_after(20, cb));
+      // Made after the throw: cannot have made that callback, never gets its error.
+      const later = new Promise((r) => setTimeout(r, 40)).then(() => Promise.all([settle(s.nb_sleep_ms(1)), settle(s.nb_call_after(1, cb))]));
+      console.log(await first, (await later).join(","));`,
+    );
+    expect(r).toEqual(ok("first call's callback ok 1,ok 2"));
+  });
+
+  it("a blocking call made right after a pool thread's callback threw does not throw that error as its own; the nonblocking call rejects", () => {
+    const r = child(
+      `${prelude}
+      const blocking = dlopen(LIB, { nb_add: { args: ["i32", "i32"], returns: "i32" } }).symbols;
+      let sync = [];
+      const cb = new JSCallback(() => {
+        // Runs before the nonblocking call completes: a blocking call in between.
+        queueMicrotask(() => { try { sync.push(blocking.nb_add(1, 2)); } catch (e) { sync.push("threw " + e.message); } });
+        setImmediate(() => { try { sync.push(blocking.nb_add(3, 4)); } catch (e) { sync.push("threw " + e.message); } });
+        throw new Error("pool");
+      }, { args: ["i32"], returns: "i32" });
+      const out = await s.nb_call_after(5, cb).then(String, (e) => "rejected " + e.message);
+      await new Promise((r) => setTimeout(r, 20));
+      console.log(out, sync.join(","));`,
+    );
+    expect(r).toEqual(ok("rejected pool 3,7"));
+  });
+
+  it("a callback that throws several times during one nonblocking call: the call rejects with the first error, the others are dropped (as in a blocking call)", () => {
+    const r = child(
+      `${prelude}
+      const both = {
+        nb_call_times: dlopen(LIB, { nb_call_times: { args: ["i32", "function"], returns: "i32", nonblocking: true } }).symbols.nb_call_times,
+        sync_times: dlopen(LIB, { nb_call_times: { args: ["i32", "function"], returns: "i32" } }).symbols.nb_call_times,
+      };
+      let uncaught = 0;
+      process.on("uncaughtException", () => uncaught++);
+      const cb = new JSCallback((i) => { throw new Error("k" + i); }, { args: ["i32"], returns: "i32" });
+      const out = await both.nb_call_times(3, cb).then(String, (e) => e.message);
+      let sync; try { both.sync_times(3, cb); } catch (e) { sync = e.message; }
+      const next = await s.nb_sleep_ms(1);
+      await new Promise((r) => setTimeout(r, 50));
+      console.log(out, sync, next, uncaught);`,
+    );
+    expect(r).toEqual(ok("k0 k0 1 0"));
+  });
+
+  it("finding where a callback error came from leaves the user's Error settings as they were; with Error frozen it falls back to an uncaught exception, no crash", () => {
+    const kept = child(
+      `${prelude}
+      const mine = (e, frames) => "mine:" + frames.length;
+      Error.prepareStackTrace = mine;
+      Error.stackTraceLimit = 3;
+      const cb = new JSCallback(() => { throw new Error("pool"); }, { args: ["i32"], returns: "i32" });
+      const out = await s.nb_call_after(1, cb).then(String, (e) => "rejected " + e.message);
+      console.log(out, Error.prepareStackTrace === mine, Error.stackTraceLimit, new Error("x").stack);`,
+    );
+    expect(kept).toEqual(ok("rejected pool true 3 mine:1"));
+    const frozen = child(
+      `${prelude}
+      const cb = new JSCallback(() => { throw new Error("pool"); }, { args: ["i32"], returns: "i32" });
+      Object.freeze(Error);
+      process.on("uncaughtException", (e) => console.log("uncaught", e.message));
+      const out = await s.nb_call_after(1, cb).then(String, (e) => "rejected " + e.message);
+      await new Promise((r) => setTimeout(r, 20));
+      console.log(out);`,
+    );
+    expect(frozen).toEqual(ok("uncaught pool\n1"));
+  });
+
+  it("a callback that throws on a library's own thread while no nonblocking call runs is an uncaught exception", () => {
+    const r = child(
+      `${prelude}
+      const own = dlopen(LIB, { nb_call_from_own_thread: { args: ["function", "i32"], returns: "i32" } }).symbols;
+      const cb = new JSCallback((v) => { throw new Error("own thread " + v); }, { args: ["i32"], returns: "i32" });
+      process.on("uncaughtException", (e) => { console.log("uncaught", e.message); process.exit(0); });
+      own.nb_call_from_own_thread(cb, 7);
+      setTimeout(() => console.log("not delivered"), 2000);`,
+    );
+    expect(r).toEqual(ok("uncaught own thread 7"));
+  });
+
+  it("a callback error that no call claims (no wrapper around the native call, no nonblocking call running) is still an uncaught exception", () => {
+    const r = child(
+      `${prelude}
+      const cb = new JSCallback(() => { throw new Error("from nowhere"); }, { args: ["i32"], returns: "i32" });
+      process.on("uncaughtException", (e) => { console.log("uncaught", e.message); process.exit(0); });
+      // Called through koffi's bare function (.native), as a library's own event loop would call it: no call to reject.
+      const { CFunction } = await import("@ffi-kit/core");
+      const f = new CFunction({ ptr: cb.ptr, args: ["i32"], returns: "i32" });
+      f.native(1);
+      setTimeout(() => console.log("not delivered"), 200);`,
+    );
+    expect(r).toEqual(ok("uncaught from nowhere"));
   });
 
   it("works in worker_threads", () => {

@@ -115,7 +115,28 @@ EXPORT void __sanitizer_cov_trace_pc_indir(uintptr_t callee) { (void)callee; }
 /* Pairs already recorded during this call (open addressing, stamped with the call's generation). */
 static uint64_t seen_key[SEEN_SLOTS];
 static uint32_t seen_gen[SEEN_SLOTS];
+
+/*
+ * Value profile (as libFuzzer's -use_value_profile, for compares with a constant only): a feature per compare
+ * site and number of differing bits, so an input that gets closer to a constant is kept even before it reaches
+ * a new edge. Deduplicated per call with generation stamps.
+ */
+#define VP_SITES 4096u
+#define VP_SLOTS (VP_SITES * 65u)
+#define MAX_VP 4096
+static uint32_t vp_gen[VP_SLOTS];
+static uint32_t vp[MAX_VP];
+static uint32_t vp_count;
 static uint32_t generation = 1;
+
+static void record_vp(uintptr_t pc, uint64_t a, uint64_t b) {
+  if (!armed || vp_count >= MAX_VP) return;
+  uint32_t site = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 40) % VP_SITES;
+  uint32_t slot = site * 65u + (uint32_t)__builtin_popcountll(a ^ b);
+  if (vp_gen[slot] == generation) return;
+  vp_gen[slot] = generation;
+  vp[vp_count++] = slot;
+}
 
 static void record_cmp(uint64_t a, uint64_t b, uint32_t size, uint32_t kind) {
   if (!armed || a == b) return;
@@ -142,17 +163,33 @@ EXPORT void __sanitizer_cov_trace_cmp1(uint8_t a, uint8_t b) { record_cmp(a, b, 
 EXPORT void __sanitizer_cov_trace_cmp2(uint16_t a, uint16_t b) { record_cmp(a, b, 2, 0); }
 EXPORT void __sanitizer_cov_trace_cmp4(uint32_t a, uint32_t b) { record_cmp(a, b, 4, 0); }
 EXPORT void __sanitizer_cov_trace_cmp8(uint64_t a, uint64_t b) { record_cmp(a, b, 8, 0); }
-EXPORT void __sanitizer_cov_trace_const_cmp1(uint8_t a, uint8_t b) { record_cmp(a, b, 1, 1); }
-EXPORT void __sanitizer_cov_trace_const_cmp2(uint16_t a, uint16_t b) { record_cmp(a, b, 2, 1); }
-EXPORT void __sanitizer_cov_trace_const_cmp4(uint32_t a, uint32_t b) { record_cmp(a, b, 4, 1); }
-EXPORT void __sanitizer_cov_trace_const_cmp8(uint64_t a, uint64_t b) { record_cmp(a, b, 8, 1); }
+EXPORT void __sanitizer_cov_trace_const_cmp1(uint8_t a, uint8_t b) {
+  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_cmp(a, b, 1, 1);
+}
+EXPORT void __sanitizer_cov_trace_const_cmp2(uint16_t a, uint16_t b) {
+  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_cmp(a, b, 2, 1);
+}
+EXPORT void __sanitizer_cov_trace_const_cmp4(uint32_t a, uint32_t b) {
+  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_cmp(a, b, 4, 1);
+}
+EXPORT void __sanitizer_cov_trace_const_cmp8(uint64_t a, uint64_t b) {
+  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_cmp(a, b, 8, 1);
+}
 
 EXPORT void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases) {
   if (!armed) return;
   uint64_t n = cases[0];
   uint32_t size = (uint32_t)(cases[1] / 8);
   if (size == 0 || size > 8) size = 8;
-  for (uint64_t i = 0; i < n && i < 64; i++) record_cmp(cases[2 + i], val, size, 2);
+  uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+  for (uint64_t i = 0; i < n && i < 64; i++) {
+    record_vp(pc + i, cases[2 + i], val);
+    record_cmp(cases[2 + i], val, size, 2);
+  }
 }
 
 EXPORT void __sanitizer_cov_trace_div4(uint32_t val) { record_cmp(0, val, 4, 3); }
@@ -298,6 +335,7 @@ EXPORT void ffikit_cov_reset(void) {
   if (pc_map_used) memset(pc_map, 0, PC_MAP);
   cmp_count = 0;
   str_count = 0;
+  vp_count = 0;
   generation++;
   armed = 1;
 }
@@ -328,7 +366,8 @@ static uint32_t scan(const uint8_t *c, size_t n, uint32_t base, uint32_t at) {
 }
 
 /**
- * Stops recording and turns the counters into features (edge index * 8 + hit-count bucket) in the table
+ * Stops recording and turns the counters into features (edge index * 8 + hit-count bucket; value-profile
+ * features have the top bit set) in the table
  * ffikit_cov_features() points to; returns how many.
  */
 EXPORT uint32_t ffikit_cov_collect(void) {
@@ -344,6 +383,8 @@ EXPORT uint32_t ffikit_cov_collect(void) {
     base += guard_count;
   }
   if (pc_map_used) at = scan(pc_map, PC_MAP, base, at);
+  /* Value-profile features, marked by the top bit (they are not edges). */
+  for (uint32_t i = 0; i < vp_count && at < MAX_FEATURES; i++) features[at++] = 0x80000000u | vp[i];
   return at;
 }
 

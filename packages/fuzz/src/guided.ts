@@ -237,8 +237,11 @@ function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: n
       } else b.push(rng.below(256));
       break;
     case 1:
-      if (b.length > 0) b[rng.below(b.length)] = rng.pick([0, 0xff, 0x7f, 0x80, rng.below(256)]);
-      else b.push(rng.below(256));
+      if (b.length > 0) {
+        const i = rng.below(b.length);
+        // A constant, a random byte, or the byte plus or minus up to 35 (as libFuzzer's ChangeBinaryInteger).
+        b[i] = rng.chance(0.5) ? rng.pick([0, 0xff, 0x7f, 0x80, rng.below(256)]) : (b[i]! + (rng.chance(0.5) ? 1 : -1) * (1 + rng.below(35))) & 0xff;
+      } else b.push(rng.below(256));
       break;
     case 2: {
       const n = 1 + rng.below(8);
@@ -408,7 +411,8 @@ export class Coverage {
       const f = features[k]!;
       if (!this.features.has(f)) {
         this.features.add(f);
-        this.edges.add(f >>> 3);
+        // The top bit marks value-profile features (a compare got closer to a constant): not edges.
+        if (f < 0x80000000) this.edges.add(f >>> 3);
         fresh = true;
       }
     }
