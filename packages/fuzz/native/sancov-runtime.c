@@ -45,7 +45,6 @@ static uint8_t pc_map[PC_MAP];
 static int pc_map_used;
 static uint32_t features[MAX_FEATURES];
 static volatile int armed;
-static __thread int inside;
 /* clang's -fsanitize-coverage=stack-depth (part of fuzzer-no-link) keeps the lowest stack pointer seen here. */
 EXPORT __thread uintptr_t __sancov_lowest_stack;
 
@@ -225,27 +224,27 @@ static void record_cstrs(const char *s1, const char *s2, size_t max) {
 /* libFuzzer's weak hooks: AddressSanitizer's interceptors call them. */
 EXPORT void __sanitizer_weak_hook_strcmp(void *pc, const char *s1, const char *s2, int result) {
   (void)pc;
-  if (result != 0 && !inside) record_cstrs(s1, s2, STR_BYTES);
+  if (result != 0) record_cstrs(s1, s2, STR_BYTES);
 }
 EXPORT void __sanitizer_weak_hook_strncmp(void *pc, const char *s1, const char *s2, size_t n, int result) {
   (void)pc;
-  if (result != 0 && !inside) record_cstrs(s1, s2, n);
+  if (result != 0) record_cstrs(s1, s2, n);
 }
 EXPORT void __sanitizer_weak_hook_strcasecmp(void *pc, const char *s1, const char *s2, int result) {
   (void)pc;
-  if (result != 0 && !inside) record_cstrs(s1, s2, STR_BYTES);
+  if (result != 0) record_cstrs(s1, s2, STR_BYTES);
 }
 EXPORT void __sanitizer_weak_hook_strncasecmp(void *pc, const char *s1, const char *s2, size_t n, int result) {
   (void)pc;
-  if (result != 0 && !inside) record_cstrs(s1, s2, n);
+  if (result != 0) record_cstrs(s1, s2, n);
 }
 EXPORT void __sanitizer_weak_hook_memcmp(void *pc, const void *s1, const void *s2, size_t n, int result) {
   (void)pc;
-  if (result != 0 && !inside) record_str(s1, n, s2, n);
+  if (result != 0) record_str(s1, n, s2, n);
 }
 EXPORT void __sanitizer_weak_hook_strstr(void *pc, const char *s1, const char *s2, char *result) {
   (void)pc;
-  if (result == NULL && !inside) record_cstrs(s1, s2, STR_BYTES);
+  if (result == NULL) record_cstrs(s1, s2, STR_BYTES);
 }
 
 /*

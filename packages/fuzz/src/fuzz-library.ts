@@ -3,7 +3,7 @@
  * result with its signal), judged by an optional property, and the first failure is shrunk by replaying
  * candidates in children, then reported with the minimal input and a command that replays it.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
@@ -174,7 +174,8 @@ function judge(
       }
       {
         const how = result.signal ? `the process was killed by ${result.signal}` : `the process exited with code ${result.exitCode}`;
-        const sanitizer = /ERROR: (AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer): ([\w-]+)/.exec(result.stderr);
+        // "ERROR: AddressSanitizer: heap-buffer-overflow on address ...", "...: attempting double-free on 0x...".
+        const sanitizer = /ERROR: (\w+Sanitizer): ([^\n]*?)(?: on (?:address )?0x[0-9a-f]+| \(|\n|$)/.exec(result.stderr);
         return {
           kind: "crash",
           ...(result.signal ? { signal: result.signal } : {}),
@@ -262,6 +263,9 @@ function validate(options: FuzzOptions): void {
     throw invalidArgValue(`fuzzLibrary(): coverage must be "auto", true or false. Received ${show(options.coverage)}`);
   }
   if (options.corpus !== undefined && (typeof options.corpus !== "string" || options.corpus === "")) throw bad("corpus must be a folder path", options.corpus);
+  if (typeof options.corpus === "string" && existsSync(options.corpus) && !statSync(options.corpus).isDirectory()) {
+    throw invalidArgValue(`fuzzLibrary(): corpus must be a folder (it is created when missing); ${options.corpus} is a file`);
+  }
   if (options.input !== undefined && (typeof options.input !== "string" || options.input === "")) throw bad("input must be the path of an input file", options.input);
   if (options.shard !== undefined) {
     const sh = options.shard as { index?: unknown; count?: unknown } | null;

@@ -338,10 +338,27 @@ export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[]
   const mutable = slots.map((s, i) => i).filter((i) => slots[i]!.kind !== "opaque" || !(String(i) in ctx.lengthOf));
   if (mutable.length === 0) return out;
   const steps = 1 + rng.below(rng.chance(0.5) ? 1 : 4);
+  // Buffers whose length an argument carries: compares of that length are input-to-state candidates too.
+  const measured = new Set(Object.values(ctx.lengthOf).map(Number));
   for (let s = 0; s < steps; s++) {
     const i = rng.pick(mutable);
     const slot = slots[i]!;
     const v = out[i];
+    if (measured.has(i) && v instanceof Uint8Array && rng.chance(0.25)) {
+      const nul = slot.kind === "cstring" ? 1 : 0;
+      const length = BigInt(v.length - nul);
+      const hits = dict.pairs.filter((p) => p.seen === length && p.wanted >= 0n && p.wanted <= BigInt(ctx.maxBufferLength));
+      if (hits.length > 0) {
+        const p = rng.pick(hits);
+        const n = Number(p.wanted) + (rng.chance(0.2) ? rng.pick([-1, 1]) : 0);
+        if (n >= 0 && n <= ctx.maxBufferLength) {
+          const next = new Uint8Array(n + nul);
+          next.set(v.subarray(0, Math.min(n, v.length - nul)));
+          out[i] = next;
+          continue;
+        }
+      }
+    }
     switch (slot.kind) {
       case "int": {
         const next = mutateInt(BigInt(typeof v === "number" ? v : 0), slot, rng, dict);

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FFIError } from "./errors.js";
 
@@ -178,5 +178,3 @@ export function asanRuntime(info: Instrumentation, library: string): string {
     `${basename(library)} is built with AddressSanitizer, whose runtime must be loaded first in the fuzzing child, but ${gccNeeded ?? "libclang_rt.asan"} was not found (looked with ${tries.map((t) => `${t[0]} -print-file-name=${t[1]}`).join(", ")}). Install ${gccNeeded ? "gcc's libasan" : "clang and libclang-rt-dev"}, or rebuild without -fsanitize=address`,
   );
 }
-
-export const runtimeDir = (p: string): string => dirname(p);

@@ -98,7 +98,8 @@ function coverageEnv(coverage: ChildCoverage): NodeJS.ProcessEnv {
 }
 
 const CHILD_ENTRY = fileURLToPath(new URL("./child-entry.js", import.meta.url));
-const STDERR_KEPT = 8192;
+/** The tail of a child's stderr kept (enough for a sanitizer report with Node's frames under it). */
+const STDERR_KEPT = 65536;
 
 interface BatchEnd {
   readonly results: Map<number, CallResult>;

@@ -105,6 +105,8 @@ describe("coverage-guided fuzzing finds what black-box fuzzing does not, within 
     await expect(fuzzLibrary({ ...base, shard: { index: 2, count: 2 } })).rejects.toMatchObject({ code: "ERR_OUT_OF_RANGE" });
     await expect(fuzzLibrary({ ...base, shard: { index: -1, count: 2 } })).rejects.toMatchObject({ code: "ERR_OUT_OF_RANGE" });
     await expect(fuzzLibrary({ ...base, corpus: 5 as never })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_TYPE" });
+    await expect(fuzzLibrary({ ...base, corpus: lib("guided-cov") })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_VALUE" });
+    await expect(fuzzLibrary({ ...base, input: join(dir, "no-such-input.json") })).rejects.toMatchObject({ code: "ERR_INVALID_ARG_VALUE" });
   });
 });
 
@@ -186,5 +188,13 @@ describe("AddressSanitizer builds: the fuzzer's buffers are malloc'd exact-size 
     expect(f.stderr).toContain("ERROR: AddressSanitizer: heap-buffer-overflow");
     expect(f.stderr).toContain("checksum_inclusive");
     expect(asan.summary).toContain("AddressSanitizer");
+  }, 120_000);
+
+  it("a sanitizer report is named by its whole headline (a double free)", async () => {
+    const report = await fuzzLibrary({ library: lib("overread-asan"), symbol: "free_twice", args: ["buffer", "u32"], returns: "i32", lengthOf: { 1: 0 }, seed });
+    expect(report.ok, report.summary).toBe(false);
+    expect(report.failure!.message).toContain("AddressSanitizer: attempting double-free");
+    expect(report.failure!.input).toEqual([Uint8Array.of(0), 1]);
+    expect(report.failure!.stderr).toContain("ERROR: AddressSanitizer: attempting double-free");
   }, 120_000);
 });

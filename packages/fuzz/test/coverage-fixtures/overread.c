@@ -10,3 +10,13 @@ uint32_t checksum_inclusive(const uint8_t *p, uint32_t n) {
   for (uint32_t i = 0; i <= n; i++) s += p[i];
   return s;
 }
+
+/* Frees a block twice for one-byte inputs: ASan's report says "attempting double-free". */
+#include <stdlib.h>
+int32_t free_twice(const uint8_t *p, uint32_t n) {
+  char *volatile block = malloc(8); /* volatile: the allocation is not optimised away */
+  if (block == NULL) return -1;
+  if (n == 1) free(block);
+  free(block);
+  return 0;
+}
