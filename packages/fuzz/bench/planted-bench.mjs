@@ -2,7 +2,7 @@
 // The planted-bug benchmark: how many generated inputs (and seconds) @ffi-kit/fuzz needs to find each of the
 // thirteen bugs of bench/planted/planted.c, black-box (the plain `cc` build) and coverage-guided (the clang
 // -fsanitize=fuzzer-no-link build), over several seeds; whether each is found within the default budget of
-// 300 runs, and whether it is shrunk to its documented minimal input. Prints a markdown table and the targets.
+// 300 runs, and whether it is shrunk to its documented minimal input. Prints a markdown table and its three checks.
 //
 // Usage: node bench/planted-bench.mjs [options]        (from packages/fuzz, after the package build)
 //   --seeds K          seeds per bug and mode (default 5: seeds 1..K)
@@ -168,17 +168,17 @@ if (coverageStats.length > 0 && !coverageStats.every((s) => s.modeOk)) {
 }
 if (coverageStats.length > 0) {
   const all = coverageStats.every((s) => s.within === s.n);
-  console.log(`target: every bug found within the default budget (coverage mode): ${all ? "met" : "NOT met"} (${coverageStats.filter((s) => s.within === s.n).length}/${bugs.length} bugs on every seed; ${coverageStats.reduce((a, s) => a + s.within, 0)}/${coverageStats.reduce((a, s) => a + s.n, 0)} searches)`);
+  console.log(`check: every bug found within the default budget (coverage mode): ${all ? "met" : "NOT met"} (${coverageStats.filter((s) => s.within === s.n).length}/${bugs.length} bugs on every seed; ${coverageStats.reduce((a, s) => a + s.within, 0)}/${coverageStats.reduce((a, s) => a + s.n, 0)} searches)`);
 }
 if (both) {
   const m = median(ratios);
-  console.log(`target: median runs-to-find >= 5x fewer than black-box: ${m.value >= 5 ? "met" : "NOT met"} (median over bugs of the per-bug ratio: ${m.censored && m.value >= 5 ? "> " : ""}${m.value.toFixed(1)}x)`);
+  console.log(`check: median runs-to-find >= 5x fewer than black-box: ${m.value >= 5 ? "met" : "NOT met"} (median over bugs of the per-bug ratio: ${m.censored && m.value >= 5 ? "> " : ""}${m.value.toFixed(1)}x)`);
 }
 if (coverageStats.length > 0) {
   const withMinimal = bugs.map((b, i) => [b, coverageStats[i]]).filter(([b]) => b.minimal !== null);
-  // Judged on the searches that found the bug (whether it is found at all is the first target's business).
+  // Judged on the searches that found the bug (whether it is found at all is the first check's business).
   const ok = withMinimal.filter(([, s]) => s.found > 0 && s.minimal === s.found).length;
-  console.log(`target: shrunk to minimal (coverage mode, ${withMinimal.length} bugs with a unique minimal input): ${ok === withMinimal.length ? "met" : "NOT met"} (${ok}/${withMinimal.length} bugs, every search that found it)`);
+  console.log(`check: shrunk to minimal (coverage mode, ${withMinimal.length} bugs with a unique minimal input): ${ok === withMinimal.length ? "met" : "NOT met"} (${ok}/${withMinimal.length} bugs, every search that found it)`);
 }
 console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ cpu, node: process.version, K, CAP, TIME_CAP_MS, asan: ASAN, results }, null, 2));

@@ -21,7 +21,7 @@ function compile(compiler: string, flags: string[], source: string, out: string)
     const e = error as { code?: string; stderr?: Buffer };
     throw new Error(
       e.code === "ENOENT"
-        ? `${compiler} is not installed: the coverage tests need clang and its runtime libraries (apt-get install clang libclang-rt-14-dev)`
+        ? `${compiler} is not installed: the coverage tests need clang and its runtime libraries (apt-get install clang libclang-rt-dev)`
         : `${compiler} ${flags.join(" ")} ${source} failed: ${e.stderr?.toString() ?? String(error)}`,
     );
   }

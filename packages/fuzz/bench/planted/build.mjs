@@ -5,7 +5,7 @@
 //   libplanted-asan.so       clang -fsanitize=address (the fuzzer preloads the ASan runtime in its children)
 //   libplanted-cov-asan.so   both
 // Usage: node bench/planted/build.mjs [--json]   (--json: print the paths built, and why a variant was not)
-// The clang variants need clang and its runtime (Debian/Ubuntu: apt-get install clang libclang-rt-14-dev); without
+// The clang variants need clang and its runtime (Debian/Ubuntu: apt-get install clang libclang-rt-dev); without
 // clang only the plain library is built and the others are reported missing. A library newer than its source is
 // not rebuilt. Also importable: `buildPlanted()` returns the same object.
 import { execFileSync } from "node:child_process";
@@ -48,7 +48,7 @@ export function buildPlanted() {
     const lib = join(PLANTED_BUILD_DIR, v.file);
     const compiler = v.compiler();
     if (compiler === undefined) {
-      out.missing[name] = "clang not found (apt-get install clang libclang-rt-14-dev)";
+      out.missing[name] = "clang not found (apt-get install clang libclang-rt-dev)";
       continue;
     }
     if (!(existsSync(lib) && statSync(lib).mtimeMs >= source)) {
