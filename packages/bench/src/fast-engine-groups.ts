@@ -11,6 +11,7 @@ import { dlopen, ptr } from "@ffi-kit/core";
 import koffi from "koffi";
 import { isolatedPath, type GroupSpec, type MeasureOptions } from "./measure.js";
 import { benchLibraryPath, requireBuilt } from "./native-library.js";
+import { rawKoffiCalls } from "./node-cases.js";
 import { benchSymbols } from "./symbols.js";
 import type { CaseResult } from "./schema.js";
 
@@ -27,13 +28,7 @@ export function fastEngineCases(): { groups: GroupSpec[]; close(): void } {
   const lib = dlopen(benchLibraryPath, { noop, add_i32, add_f64, ret_i64, sum_buf });
   const s = lib.symbols;
   const k = koffi.load(benchLibraryPath);
-  const raw = {
-    noop: k.func("void noop(void)"),
-    add_i32: k.func("int32_t add_i32(int32_t, int32_t)"),
-    add_f64: k.func("double add_f64(double, double)"),
-    ret_i64: k.func("int64_t ret_i64(void)"),
-    sum_buf: k.func("uint32_t sum_buf(const uint8_t *, uint32_t)"),
-  };
+  const raw = rawKoffiCalls(k);
   const bytes = new Uint8Array(64).fill(1);
   const address = ptr(bytes);
   const o = sink;

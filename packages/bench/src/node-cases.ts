@@ -36,14 +36,9 @@ export function namedProto(signature: string): ReturnType<typeof koffi.proto> {
   return proto;
 }
 
-/** Builds the Node groups (core, raw koffi, plain JS, N-API floor). Needs the package built. */
-export function nodeCases(): NodeCases {
-  requireBuilt();
-  const addon = loadFloorAddon();
-  const lib = dlopen(benchLibraryPath, declarations);
-  const s = lib.symbols;
-  const k = koffi.load(benchLibraryPath);
-  const raw = {
+/** The bench library's scalar functions declared in raw koffi: the reference of every core-symbol path. */
+export function rawKoffiCalls(k: ReturnType<typeof koffi.load>) {
+  return {
     noop: k.func("void noop(void)"),
     add_i32: k.func("int32_t add_i32(int32_t, int32_t)"),
     add_f64: k.func("double add_f64(double, double)"),
@@ -51,6 +46,16 @@ export function nodeCases(): NodeCases {
     sum_buf: k.func("uint32_t sum_buf(const uint8_t *, uint32_t)"),
     get_hello: k.func("const char *get_hello(void)"),
   };
+}
+
+/** Builds the Node groups (core, raw koffi, plain JS, N-API floor). Needs the package built. */
+export function nodeCases(): NodeCases {
+  requireBuilt();
+  const addon = loadFloorAddon();
+  const lib = dlopen(benchLibraryPath, declarations);
+  const s = lib.symbols;
+  const k = koffi.load(benchLibraryPath);
+  const raw = rawKoffiCalls(k);
   const cf = {
     noop: new CFunction({ ...declarations.noop, ptr: s.noop.ptr }),
     add_i32: new CFunction({ ...declarations.add_i32, ptr: s.add_i32.ptr }),
