@@ -12,7 +12,7 @@
 //   --only a,b         only these bugs (ids from bench/planted/bugs.mjs)
 //   --asan             fuzz the AddressSanitizer builds (libplanted-asan.so / libplanted-cov-asan.so)
 //   --json FILE        also write every run's figures to FILE
-// On a shared machine run it alone: flock /tmp/ffi-kit-bench.lock node bench/planted-bench.mjs
+// Run it with nothing else busy on the machine: the seconds it prints depend on that, the runs it counts do not.
 import { cpus, loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
 import { fuzzLibrary, DEFAULT_RUNS } from "@ffi-kit/fuzz";
