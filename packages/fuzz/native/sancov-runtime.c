@@ -54,7 +54,10 @@ typedef struct {
   uint32_t size; /* bytes: 1, 2, 4, 8 */
   uint32_t kind; /* 0 cmp, 1 const cmp (a is the constant), 2 switch case, 3 div */
 } cmp_t;
+/* A ring: past MAX_CMPS the oldest entries are overwritten (the last compares of a call are the ones that decided
+ * where it stopped); ffikit_cov_collect puts them back in call order. */
 static cmp_t cmps[MAX_CMPS];
+static cmp_t cmps_ordered[MAX_CMPS];
 static uint32_t cmp_count;
 
 typedef struct {
@@ -116,31 +119,40 @@ static uint64_t seen_key[SEEN_SLOTS];
 static uint32_t seen_gen[SEEN_SLOTS];
 
 /*
- * Value profile (as libFuzzer's -use_value_profile, for compares with a constant only): a feature per compare
- * site and number of differing bits, so an input that gets closer to a constant is kept even before it reaches
- * a new edge. Deduplicated per call with generation stamps.
+ * Value profile (as libFuzzer's -use_value_profile, for compares with a constant only): two features per compare
+ * site, the number of differing bits and the bit length of the distance |a - b| (at the compare's width), so an
+ * input that gets closer to a constant is kept even before it reaches a new edge: a value that must reach a
+ * bound through arithmetic (a decoded number, a sum) gets a gradient. Deduplicated per call with generation
+ * stamps.
  */
 #define VP_SITES 4096u
-#define VP_SLOTS (VP_SITES * 65u)
+#define VP_PER_SITE 130u
+#define VP_SLOTS (VP_SITES * VP_PER_SITE)
 #define MAX_VP 4096
 static uint32_t vp_gen[VP_SLOTS];
 static uint32_t vp[MAX_VP];
 static uint32_t vp_count;
 static uint32_t generation = 1;
 
-static void record_vp(uintptr_t pc, uint64_t a, uint64_t b) {
-  if (!armed || vp_count >= MAX_VP) return;
-  uint32_t site = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 40) % VP_SITES;
-  uint32_t slot = site * 65u + (uint32_t)__builtin_popcountll(a ^ b);
-  if (vp_gen[slot] == generation) return;
+static void add_vp(uint32_t slot) {
+  if (vp_gen[slot] == generation || vp_count >= MAX_VP) return;
   vp_gen[slot] = generation;
   vp[vp_count++] = slot;
 }
 
+static void record_vp(uintptr_t pc, uint64_t a, uint64_t b, uint32_t size) {
+  if (!armed || vp_count >= MAX_VP) return;
+  uint32_t site = (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 40) % VP_SITES;
+  add_vp(site * VP_PER_SITE + (uint32_t)__builtin_popcountll(a ^ b));
+  uint64_t mask = size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
+  uint64_t d = a > b ? a - b : b - a;
+  d &= mask;
+  add_vp(site * VP_PER_SITE + 65u + (d == 0 ? 0u : 64u - (uint32_t)__builtin_clzll(d)));
+}
+
 static void record_cmp(uint64_t a, uint64_t b, uint32_t size, uint32_t kind) {
   if (!armed || a == b) return;
-  uint32_t i = cmp_count;
-  if (i >= MAX_CMPS) return;
+  if (cmp_count >= UINT32_MAX - 1) return;
   uint64_t key = (a * 0x9e3779b97f4a7c15ull) ^ (b + 0x632be59bd9b4e019ull + (b << 6)) ^ size;
   uint32_t slot = (uint32_t)(key ^ (key >> 29)) & (SEEN_SLOTS - 1);
   for (uint32_t probe = 0; probe < 8; probe++, slot = (slot + 1) & (SEEN_SLOTS - 1)) {
@@ -151,7 +163,8 @@ static void record_cmp(uint64_t a, uint64_t b, uint32_t size, uint32_t kind) {
     }
     if (seen_key[slot] == key) return;
   }
-  cmp_count = i + 1;
+  uint32_t i = cmp_count % MAX_CMPS;
+  cmp_count++;
   cmps[i].a = a;
   cmps[i].b = b;
   cmps[i].size = size;
@@ -163,19 +176,19 @@ EXPORT void __sanitizer_cov_trace_cmp2(uint16_t a, uint16_t b) { record_cmp(a, b
 EXPORT void __sanitizer_cov_trace_cmp4(uint32_t a, uint32_t b) { record_cmp(a, b, 4, 0); }
 EXPORT void __sanitizer_cov_trace_cmp8(uint64_t a, uint64_t b) { record_cmp(a, b, 8, 0); }
 EXPORT void __sanitizer_cov_trace_const_cmp1(uint8_t a, uint8_t b) {
-  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_vp((uintptr_t)__builtin_return_address(0), a, b, 1);
   record_cmp(a, b, 1, 1);
 }
 EXPORT void __sanitizer_cov_trace_const_cmp2(uint16_t a, uint16_t b) {
-  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_vp((uintptr_t)__builtin_return_address(0), a, b, 2);
   record_cmp(a, b, 2, 1);
 }
 EXPORT void __sanitizer_cov_trace_const_cmp4(uint32_t a, uint32_t b) {
-  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_vp((uintptr_t)__builtin_return_address(0), a, b, 4);
   record_cmp(a, b, 4, 1);
 }
 EXPORT void __sanitizer_cov_trace_const_cmp8(uint64_t a, uint64_t b) {
-  record_vp((uintptr_t)__builtin_return_address(0), a, b);
+  record_vp((uintptr_t)__builtin_return_address(0), a, b, 8);
   record_cmp(a, b, 8, 1);
 }
 
@@ -186,7 +199,7 @@ EXPORT void __sanitizer_cov_trace_switch(uint64_t val, uint64_t *cases) {
   if (size == 0 || size > 8) size = 8;
   uintptr_t pc = (uintptr_t)__builtin_return_address(0);
   for (uint64_t i = 0; i < n && i < 64; i++) {
-    record_vp(pc + i, cases[2 + i], val);
+    record_vp(pc + i, cases[2 + i], val, size);
     record_cmp(cases[2 + i], val, size, 2);
   }
 }
@@ -384,13 +397,19 @@ EXPORT uint32_t ffikit_cov_collect(void) {
   if (pc_map_used) at = scan(pc_map, PC_MAP, base, at);
   /* Value-profile features, marked by the top bit (they are not edges). */
   for (uint32_t i = 0; i < vp_count && at < MAX_FEATURES; i++) features[at++] = 0x80000000u | vp[i];
+  /* The ring of compares wrapped: oldest first. */
+  if (cmp_count > MAX_CMPS) {
+    uint32_t start = cmp_count % MAX_CMPS;
+    memcpy(cmps_ordered, cmps + start, (MAX_CMPS - start) * sizeof(cmp_t));
+    memcpy(cmps_ordered + (MAX_CMPS - start), cmps, start * sizeof(cmp_t));
+  }
   return at;
 }
 
 EXPORT const uint32_t *ffikit_cov_features(void) { return features; }
-/** Comparison operands recorded during the last call: ffikit_cov_cmp_count() entries of 24 bytes (a, b: u64; size, kind: u32). */
-EXPORT uint32_t ffikit_cov_cmp_count(void) { return cmp_count; }
-EXPORT const cmp_t *ffikit_cov_cmps(void) { return cmps; }
+/** Comparison operands recorded during the last call (the last 256 distinct ones, in call order): ffikit_cov_cmp_count() entries of 24 bytes (a, b: u64; size, kind: u32). */
+EXPORT uint32_t ffikit_cov_cmp_count(void) { return cmp_count < MAX_CMPS ? cmp_count : MAX_CMPS; }
+EXPORT const cmp_t *ffikit_cov_cmps(void) { return cmp_count <= MAX_CMPS ? cmps : cmps_ordered; }
 /** Compared strings recorded during the last call: entries of 136 bytes (len1, len2: u32; s1, s2: 64 bytes each). */
 EXPORT uint32_t ffikit_cov_str_count(void) { return str_count; }
 EXPORT const str_t *ffikit_cov_strs(void) { return strs; }

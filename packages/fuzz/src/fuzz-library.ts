@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { FFIError } from "./errors.js";
 import { asanRuntime, coverageRuntime, inspectLibrary } from "./instrumentation.js";
-import { Coverage, Dictionary, Rng, decodeInput, loadCorpus, mutate, saveInput, slotsFor, type CorpusEntry } from "./guided.js";
+import { Coverage, Dictionary, Rng, callPairs, decodeInput, encodeInput, frontierInputs, loadCorpus, mutate, saveInput, slotsFor, type CorpusEntry } from "./guided.js";
 import type { ChildCoverage } from "./child-protocol.js";
 import { argumentsArbitrary, type ArgumentOptions } from "./argument-arbitraries.js";
 import { IsolatedRunner, MAX_TIMEOUT_MS, type IsolatedResult } from "./isolated-runner.js";
@@ -155,6 +155,10 @@ const MAX_HANG_CANDIDATES = 8;
 const SHRINK_BUDGET_MS = 120_000;
 /** Slots of the coverage runtime's map of hashed PCs (gcc's trace-pc). */
 const TRACE_PC_MAP = 1 << 16;
+/** How many frontier inputs in a row that reach nothing new are followed by the frontier of their own call. */
+const FRONTIER_DEPTH = 3;
+/** Most frontier inputs pending (those of the oldest corpus entries are dropped). */
+const MAX_FRONTIER = 4096;
 /** The largest `batchSize`, and the largest index a replay `path` may start with. */
 export const MAX_BATCH = 100_000;
 
@@ -491,6 +495,16 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
       let found: { input: readonly unknown[]; verdict: Verdict; origin: Origin } | undefined;
       let reserved = 0;
       const maxBufferLength = options.maxBufferLength ?? 64;
+      /**
+       * Inputs made from the last compares of corpus entries (see frontierInputs), pending: those of the last
+       * compare of a call first, then of the entry that reached the most edges (the deepest: in a parser, the
+       * furthest into the input), then of the newest entry. `tried`: frontier inputs already run.
+       */
+      const frontier: { edges: number; order: number; rank: number; depth: number; input: unknown[] }[] = [];
+      /** The frontier inputs of the batch being run, by input. */
+      const fromFrontier = new Map<readonly unknown[], { edges: number; depth: number }>();
+      const tried = new Set<string>();
+      let frontierOrder = 0;
       const donor = (): readonly unknown[] =>
         guide.corpus.length > 0 && rng.chance(0.5) ? rng.pick(guide.corpus).input : recentFresh.length > 0 ? rng.pick(recentFresh) : [];
       const nextBatch = (n: number): { inputs: unknown[][]; origins: Origin[] } => {
@@ -514,10 +528,27 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
           origins.push({ kind: "fresh", seed: chunkSeed, index });
         });
         const ctx = { slots, names, lengthOf, maxBufferLength, dict, rng, donor };
+        // Up to half of the rest: input-to-state on the last compares of the newest corpus entries.
+        for (let take = Math.floor((n - inputs.length) / 2); take > 0 && frontier.length > 0; ) {
+          let best = 0;
+          for (let k = 1; k < frontier.length; k++) {
+            const a = frontier[k]!, b = frontier[best]!;
+            if (a.rank < b.rank || (a.rank === b.rank && (a.edges > b.edges || (a.edges === b.edges && a.order > b.order)))) best = k;
+          }
+          const [next] = frontier.splice(best, 1);
+          const key = encodeInput("", next!.input);
+          if (tried.has(key)) continue;
+          tried.add(key);
+          inputs.push(next!.input);
+          origins.push({ kind: "mutated" });
+          fromFrontier.set(next!.input, { edges: next!.edges, depth: next!.depth });
+          take--;
+        }
         while (inputs.length < n) {
           // The newest entries (the deepest coverage so far) half the time, else any.
           const c = guide.corpus;
-          inputs.push(mutate((rng.chance(0.5) ? c[c.length - 1 - rng.below(Math.min(4, c.length))]! : rng.pick(c)).input, ctx));
+          const parent = rng.chance(0.5) ? c[c.length - 1 - rng.below(Math.min(4, c.length))]! : rng.pick(c);
+          inputs.push(mutate(parent.input, ctx, parent.pairs));
           origins.push({ kind: "mutated" });
         }
         return { inputs, origins };
@@ -542,15 +573,32 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
             const r = results[i]!;
             count(r);
             runs++;
+            let isNew: boolean | undefined;
             if (mode === "coverage" && (r.kind === "returned" || r.kind === "threw") && r.cov !== undefined) {
               dict.add(r.cov, inputs[i]!);
-              if (guide.observe(r.cov.features)) {
-                const entry: CorpusEntry = { input: inputs[i]! };
+              isNew = guide.observe(r.cov.features);
+              if (isNew) {
+                const entry: CorpusEntry = { input: inputs[i]!, pairs: callPairs(r.cov, inputs[i]!) };
+                let edges = 0;
+                for (const f of r.cov.features) if (f < 0x80000000) edges++;
+                const order = frontierOrder++;
+                for (const { input, rank } of frontierInputs(entry.input, entry.pairs!, { slots, names, lengthOf })) frontier.push({ edges, order, rank, depth: 0, input });
+                // Too many pending: drop those of the oldest entries.
+                if (frontier.length > MAX_FRONTIER) frontier.splice(0, frontier.length - MAX_FRONTIER);
                 if (options.corpus !== undefined) entry.file = saveInput(resolve(options.corpus), "cov", options.symbol, inputs[i]!);
                 guide.corpus.push(entry);
                 if (timeline.length === 0 || timeline[timeline.length - 1]!.edges !== guide.edges.size) {
                   timeline.push({ run: runs, ms: Date.now() - started, edges: guide.edges.size });
                 }
+              }
+            }
+            const chain = fromFrontier.get(inputs[i]!);
+            if (chain !== undefined && isNew === false && chain.depth < FRONTIER_DEPTH && (r.kind === "returned" || r.kind === "threw") && r.cov !== undefined) {
+              // A frontier input that reached nothing new may still have passed its compare and stopped at the
+              // next one (a value range checked from both sides): the last compare of its call is tried too.
+              const order = frontierOrder++;
+              for (const { input, rank } of frontierInputs(inputs[i]!, callPairs(r.cov, inputs[i]!), { slots, names, lengthOf })) {
+                if (rank === 0) frontier.push({ edges: chain.edges, order, rank, depth: chain.depth + 1, input });
               }
             }
             const verdict = judge(inputs[i]!, r, options.property);
@@ -561,6 +609,7 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
               break;
             }
           }
+          for (const input of inputs) fromFrontier.delete(input);
           update("fuzzing");
         }
       };

@@ -81,6 +81,46 @@ export interface Pair {
   readonly size: 1 | 2 | 4 | 8;
 }
 
+/** The integer values of an input (as unsigned 8, 16, 32 and 64-bit values) and its buffers. */
+function ownValues(input: readonly unknown[]): { own: Set<bigint>; buffers: Buffer[] } {
+  const own = new Set<bigint>();
+  const buffers: Buffer[] = [];
+  for (const v of input) {
+    if (typeof v === "number" && Number.isInteger(v)) for (const w of [8, 16, 32, 64]) own.add(BigInt.asUintN(w, BigInt(v)));
+    else if (typeof v === "bigint") for (const w of [8, 16, 32, 64]) own.add(BigInt.asUintN(w, v));
+    else if (v instanceof Uint8Array) buffers.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  }
+  return { own, buffers };
+}
+
+/** Most compare pairs kept per corpus entry. */
+const MAX_OWN_PAIRS = 256;
+
+/**
+ * The compares of one call as input-to-state pairs: the side that is the input's own value (for a compare with a
+ * constant or a switch, the non-constant side; otherwise, not knowing, either) and what it was compared with.
+ * `input` is the call's input, or the set of its own values.
+ */
+export function callPairs(cov: CallCoverage, input: readonly unknown[] | Set<bigint>): Pair[] {
+  const out: Pair[] = [];
+  if (cov.cmps === undefined) return out;
+  const own = input instanceof Set ? input : ownValues(input).own;
+  const v = new DataView(cov.cmps.buffer, cov.cmps.byteOffset, cov.cmps.byteLength);
+  for (let at = 0; at + 24 <= cov.cmps.byteLength && out.length < MAX_OWN_PAIRS; at += 24) {
+    const a = v.getBigUint64(at, true);
+    const b = v.getBigUint64(at + 8, true);
+    const raw = v.getUint32(at + 16, true);
+    const size = raw === 1 || raw === 2 || raw === 4 ? raw : 8;
+    const kind = v.getUint32(at + 20, true);
+    if (kind === 1 || kind === 2) out.push({ seen: b, wanted: a, size });
+    else {
+      if (!own.has(a) || own.has(b)) out.push({ seen: b, wanted: a, size });
+      if (!own.has(b) || own.has(a)) out.push({ seen: a, wanted: b, size });
+    }
+  }
+  return out;
+}
+
 /**
  * Comparison operands (as unsigned 64-bit) and compared strings seen so far. An operand seen again moves to the
  * end (the "recent" end mutators prefer), so the constants a function compares on every call stay there; operands
@@ -116,13 +156,7 @@ export class Dictionary {
   /** Adds what one call made with `input` saw; returns how many entries were new. */
   add(cov: CallCoverage, input: readonly unknown[] = []): number {
     let added = 0;
-    const own = new Set<bigint>();
-    const buffers: Buffer[] = [];
-    for (const v of input) {
-      if (typeof v === "number" && Number.isInteger(v)) for (const w of [8, 16, 32, 64]) own.add(BigInt.asUintN(w, BigInt(v)));
-      else if (typeof v === "bigint") for (const w of [8, 16, 32, 64]) own.add(BigInt.asUintN(w, v));
-      else if (v instanceof Uint8Array) buffers.push(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-    }
+    const { own, buffers } = ownValues(input);
     if (cov.cmps !== undefined) {
       const v = new DataView(cov.cmps.buffer, cov.cmps.byteOffset, cov.cmps.byteLength);
       for (let at = 0; at + 24 <= cov.cmps.byteLength; at += 24) {
@@ -130,16 +164,10 @@ export class Dictionary {
         const b = v.getBigUint64(at + 8, true);
         const kind = v.getUint32(at + 20, true);
         // A constant compare: `a` is the constant (the interesting one). Otherwise both could be.
-        const size = v.getUint32(at + 16, true);
         if (!own.has(a)) added += this.#int(a);
         if (kind !== 1 && !own.has(b)) added += this.#int(b);
-        // Input-to-state: the side that is the input's own value (or, not knowing, either) and the other one.
-        if (kind === 1 || kind === 2) this.#pair(b, a, size);
-        else {
-          if (!own.has(a) || own.has(b)) this.#pair(b, a, size);
-          if (!own.has(b) || own.has(a)) this.#pair(a, b, size);
-        }
       }
+      for (const p of callPairs(cov, own)) this.#pair(p);
     }
     if (cov.strs !== undefined) {
       const v = new DataView(cov.strs.buffer, cov.strs.byteOffset, cov.strs.byteLength);
@@ -155,10 +183,10 @@ export class Dictionary {
     return added;
   }
 
-  #pair(seen: bigint, wanted: bigint, size: number): void {
-    const key = `${seen},${wanted},${size}`;
+  #pair(p: Pair): void {
+    const key = `${p.seen},${p.wanted},${p.size}`;
     this.#pairs.delete(key);
-    this.#pairs.set(key, { seen, wanted, size: size === 1 || size === 2 || size === 4 ? size : 8 });
+    this.#pairs.set(key, p);
     if (this.#pairs.size > MAX_PAIRS) this.#pairs.delete(this.#pairs.keys().next().value!);
     this.#pairList = undefined;
   }
@@ -189,7 +217,7 @@ function fit(x: bigint, slot: Slot): bigint {
   return slot.signed ? BigInt.asIntN(slot.bits, x) : BigInt.asUintN(Number(bits), x);
 }
 
-function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary): bigint {
+function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary, own: readonly Pair[]): bigint {
   // Half the time (once compares were seen): an operand of one, which is how exact values are reached.
   switch (dict.ints.length > 0 && rng.chance(0.5) ? 4 : rng.below(4)) {
     case 0:
@@ -211,7 +239,10 @@ function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary): bigint {
       // Input-to-state: a compare saw this value; become what it was compared with.
       if (rng.chance(0.5)) {
         const u = BigInt.asUintN(64, x);
-        const hits = dict.pairs.filter((p) => p.seen === u || p.seen === BigInt.asUintN(p.size * 8, x));
+        const seen = (p: Pair) => p.seen === u || p.seen === BigInt.asUintN(p.size * 8, x);
+        // The compares of the input being mutated first, else recent ones of any input.
+        const mine = own.length > 0 && rng.chance(0.6) ? own.filter(seen) : [];
+        const hits = mine.length > 0 ? mine : dict.pairs.filter(seen);
         if (hits.length > 0) {
           const p = rng.pick(hits);
           const d = rng.below(8);
@@ -227,7 +258,35 @@ function mutateInt(x: bigint, slot: Slot, rng: Rng, dict: Dictionary): bigint {
   }
 }
 
-function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: number, other: () => Uint8Array | undefined): Uint8Array {
+/** A value's `width` low bytes, little-endian. */
+function encodeLE(x: bigint, width: number): number[] {
+  return Array.from({ length: width }, (_, k) => Number((x >> BigInt(8 * k)) & 0xffn));
+}
+
+/**
+ * Input-to-state on the compares of the input itself: picks one of them whose compared value occurs in `b`
+ * (little-endian, at the compare's width, or narrower when both sides fit: a byte widened for a compare) and
+ * writes what it was compared with (or one more, or one less) there. False when none occurs.
+ */
+function replaceOwn(b: number[], own: readonly Pair[], rng: Rng): boolean {
+  const buf = Buffer.from(b);
+  const hits: { p: Pair; width: number; at: number }[] = [];
+  for (const p of own) {
+    for (const width of [1, 2, 4, 8]) {
+      if (width > p.size || (width < p.size && (p.seen >> BigInt(8 * width) !== 0n || p.wanted >> BigInt(8 * width) !== 0n))) continue;
+      const needle = Buffer.from(encodeLE(p.seen, width));
+      // The first few places only: the earliest is usually the one the compare read.
+      for (let at = buf.indexOf(needle), n = 0; at !== -1 && n < 4; at = buf.indexOf(needle, at + 1), n++) hits.push({ p, width, at });
+    }
+  }
+  if (hits.length === 0) return false;
+  const { p, width, at } = rng.pick(hits);
+  const d = rng.below(8);
+  b.splice(at, width, ...encodeLE(d === 0 ? p.wanted + 1n : d === 1 ? p.wanted - 1n : p.wanted, width));
+  return true;
+}
+
+function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: number, other: () => Uint8Array | undefined, own: readonly Pair[]): Uint8Array {
   let b = Array.from(input);
   switch (rng.below(10)) {
     case 0:
@@ -291,7 +350,9 @@ function mutateBytes(input: Uint8Array, rng: Rng, dict: Dictionary, maxLength: n
     }
     case 8:
     case 9: {
-      // Input-to-state: bytes equal to the input side of a compare become the other side.
+      // Input-to-state: bytes equal to the input side of a compare become the other side. Most often a compare
+      // the input being mutated made itself (as Redqueen does: its bytes are the ones those compares read).
+      if (own.length > 0 && b.length > 0 && rng.chance(0.6) && replaceOwn(b, own, rng)) break;
       if (dict.pairs.length > 0 && b.length > 0 && rng.chance(0.7)) {
         const p = dict.pairs[dict.pairs.length - 1 - rng.below(Math.min(dict.pairs.length, 64))]!;
         const enc = (x: bigint) => Array.from({ length: p.size }, (_, k) => Number((x >> BigInt(8 * k)) & 0xffn));
@@ -331,8 +392,11 @@ export interface MutateContext {
   readonly donor: () => readonly unknown[];
 }
 
-/** A new input from `input`: one to four stacked mutations, then the length arguments recomputed. */
-export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[] {
+/**
+ * A new input from `input`: one to four stacked mutations, then the length arguments recomputed. `own`: the
+ * compares the call with `input` made (see {@link callPairs}), for input-to-state on its own bytes and values.
+ */
+export function mutate(input: readonly unknown[], ctx: MutateContext, own: readonly Pair[] = []): unknown[] {
   const { slots, rng, dict } = ctx;
   const out = [...input];
   const mutable = slots.map((s, i) => i).filter((i) => slots[i]!.kind !== "opaque" || !(String(i) in ctx.lengthOf));
@@ -361,12 +425,12 @@ export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[]
     }
     switch (slot.kind) {
       case "int": {
-        const next = mutateInt(BigInt(typeof v === "number" ? v : 0), slot, rng, dict);
+        const next = mutateInt(BigInt(typeof v === "number" ? v : 0), slot, rng, dict, own);
         out[i] = Number(next);
         break;
       }
       case "wide":
-        out[i] = mutateInt(typeof v === "bigint" ? v : 0n, slot, rng, dict);
+        out[i] = mutateInt(typeof v === "bigint" ? v : 0n, slot, rng, dict, own);
         break;
       case "bool":
         out[i] = !v;
@@ -383,12 +447,12 @@ export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[]
         break;
       }
       case "bytes":
-        out[i] = mutateBytes(v as Uint8Array, rng, dict, ctx.maxBufferLength, () => ctx.donor()[i] as Uint8Array | undefined);
+        out[i] = mutateBytes(v as Uint8Array, rng, dict, ctx.maxBufferLength, () => ctx.donor()[i] as Uint8Array | undefined, own);
         break;
       case "cstring": {
         const body = (v as Uint8Array).subarray(0, (v as Uint8Array).length - 1);
         const donor = ctx.donor()[i] as Uint8Array | undefined;
-        const next = mutateBytes(body, rng, dict, ctx.maxBufferLength, () => donor?.subarray(0, donor.length - 1));
+        const next = mutateBytes(body, rng, dict, ctx.maxBufferLength, () => donor?.subarray(0, donor.length - 1), own);
         const z = new Uint8Array(next.length + 1);
         z.set(next);
         out[i] = z;
@@ -399,6 +463,11 @@ export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[]
         break;
     }
   }
+  return fixLengths(out, ctx);
+}
+
+/** Sets the length arguments to the lengths of their buffers. */
+function fixLengths(out: unknown[], ctx: Pick<MutateContext, "lengthOf" | "names">): unknown[] {
   for (const [lengthIndex, bufferIndex] of Object.entries(ctx.lengthOf)) {
     const li = Number(lengthIndex);
     const buffer = out[bufferIndex] as Uint8Array;
@@ -408,9 +477,72 @@ export function mutate(input: readonly unknown[], ctx: MutateContext): unknown[]
   return out;
 }
 
+/** Compares (distinct) at the end of a call that {@link frontierInputs} works on. */
+export const FRONTIER_PAIRS = 6;
+
+/**
+ * Input-to-state on the last compares a call made (Redqueen's deterministic stage, on the compares that decided
+ * where the call stopped: in a parser, the check the input failed): for each of the last {@link FRONTIER_PAIRS}
+ * pairs whose compared value is in the input (an integer argument, or the first place in a buffer it occurs, at
+ * its width or narrower), the input with that value replaced by what it was compared with, and by one more and
+ * one less (a range check's bound). Newest compare first, each input with the rank of its compare (0: the last
+ * compare of the call); no duplicates.
+ */
+export function frontierInputs(input: readonly unknown[], pairs: readonly Pair[], ctx: Pick<MutateContext, "slots" | "lengthOf" | "names">): { input: unknown[]; rank: number }[] {
+  const out: { input: unknown[]; rank: number }[] = [];
+  const seen = new Set<string>();
+  const last: { p: Pair; rank: number }[] = [];
+  const compares = new Set<string>();
+  for (let k = pairs.length - 1; k >= 0; k--) {
+    const p = pairs[k]!;
+    // A compare of two non-constants is two pairs (either side may be the input's): one compare.
+    const key = p.seen < p.wanted ? `${p.seen},${p.wanted},${p.size}` : `${p.wanted},${p.seen},${p.size}`;
+    if (!compares.has(key)) {
+      if (compares.size === FRONTIER_PAIRS) break;
+      compares.add(key);
+    }
+    last.push({ p, rank: compares.size - 1 });
+  }
+  let rank = 0;
+  const push = (i: number, value: unknown, key: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    const next = [...input];
+    next[i] = value;
+    out.push({ input: fixLengths(next, ctx), rank });
+  };
+  for (const { p, rank: r } of last) {
+    rank = r;
+    for (const wanted of [p.wanted, p.wanted + 1n, p.wanted - 1n]) {
+      ctx.slots.forEach((slot, i) => {
+        const v = input[i];
+        if ((slot.kind === "int" || slot.kind === "wide") && (typeof v === "number" || typeof v === "bigint")) {
+          const x = BigInt(v);
+          if (BigInt.asUintN(p.size * 8, x) !== p.seen) return;
+          const w = fit(wanted, slot);
+          if (w !== x) push(i, slot.kind === "int" ? Number(w) : w, `${i}:${w}`);
+        } else if ((slot.kind === "bytes" || slot.kind === "cstring") && v instanceof Uint8Array) {
+          const body = Buffer.from(v.buffer, v.byteOffset, slot.kind === "cstring" ? Math.max(0, v.length - 1) : v.length);
+          for (const width of [1, 2, 4, 8]) {
+            if (width > p.size || (width < p.size && (p.seen >> BigInt(8 * width) !== 0n || wanted >> BigInt(8 * width) !== 0n || wanted < 0n))) continue;
+            const at = body.indexOf(Buffer.from(encodeLE(p.seen, width)));
+            if (at === -1) continue;
+            const next = Uint8Array.from(v);
+            next.set(encodeLE(wanted, width), at);
+            push(i, next, `${i}:${at}:${width}:${wanted}`);
+          }
+        }
+      });
+    }
+  }
+  return out;
+}
+
 /** A corpus entry: an input that reached features no earlier input had. */
 export interface CorpusEntry {
   readonly input: readonly unknown[];
+  /** The compares its call made (input-to-state pairs), when it was run in this campaign. */
+  pairs?: readonly Pair[];
   /** File it was loaded from or saved to, if any. */
   file?: string;
 }
