@@ -528,8 +528,9 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
           origins.push({ kind: "fresh", seed: chunkSeed, index });
         });
         const ctx = { slots, names, lengthOf, maxBufferLength, dict, rng, donor };
-        // Up to half of the rest: input-to-state on the last compares of the newest corpus entries.
-        for (let take = Math.floor((n - inputs.length) / 2); take > 0 && frontier.length > 0; ) {
+        // The rest: input-to-state on the last compares of corpus entries while there are some (the deterministic
+        // stage), then random mutations of corpus entries.
+        for (let take = n - inputs.length; take > 0 && frontier.length > 0; ) {
           let best = 0;
           for (let k = 1; k < frontier.length; k++) {
             const a = frontier[k]!, b = frontier[best]!;
