@@ -526,7 +526,7 @@ export function frontierInputs(input: readonly unknown[], pairs: readonly Pair[]
           for (const width of [1, 2, 4, 8]) {
             if (width > p.size || (width < p.size && (p.seen >> BigInt(8 * width) !== 0n || wanted >> BigInt(8 * width) !== 0n || wanted < 0n))) continue;
             const at = body.indexOf(Buffer.from(encodeLE(p.seen, width)));
-            if (at === -1) continue;
+            if (at === -1 || BigInt.asUintN(8 * width, wanted) === BigInt.asUintN(8 * width, p.seen)) continue;
             const next = Uint8Array.from(v);
             next.set(encodeLE(wanted, width), at);
             push(i, next, `${i}:${at}:${width}:${wanted}`);
