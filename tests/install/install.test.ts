@@ -80,6 +80,9 @@ beforeAll(() => {
   for (const c of ["producer", "crashing"]) {
     ok(run("cc", ["-O1", "-shared", "-fPIC", "-o", join(libs, `lib${c}.so`), join(here, "fixtures", `${c}.c`), "-lpthread"], here, { path: process.env.PATH! }));
   }
+  // The coverage-guided mode's fixture: clang's SanitizerCoverage (CI installs clang; the fuzz package's own tests
+  // need it too).
+  ok(run("clang", ["-O1", "-g", "-shared", "-fPIC", "-fsanitize=fuzzer-no-link", "-o", join(libs, "libkeyed.so"), join(here, "fixtures", "keyed.c")], here, { path: process.env.PATH! }));
   // Pack once for both apps. prepack needs the build (dist/) and makes the prebuilds; the system PATH is kept for
   // it (it may compile the addons).
   const started = Date.now();
@@ -121,6 +124,13 @@ describe("tarballs", () => {
       }
     }
     expect(run("tar", ["tzf", tarball("bench")], work, { path: process.env.PATH! }).stdout).toContain("package/prebuilds/linux-x64/libbench.so");
+  });
+
+  it("@ffi-kit/fuzz carries its prebuilt coverage runtime (libffikit-sancov.so) and the runtime's source", () => {
+    const list = run("tar", ["tzf", tarball("fuzz")], work, { path: process.env.PATH! }).stdout.split("\n");
+    expect(list).toContain("package/prebuilds/linux-x64/libffikit-sancov.so");
+    expect(list).toContain("package/native/sancov-runtime.c");
+    expect(list.some((f) => f.startsWith("package/build/")), list.join(" ")).toBe(false);
   });
 });
 
@@ -213,6 +223,22 @@ for (const manager of ["npm", "pnpm"] as const) {
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(1);
       expect(r.stdout + r.stderr).toMatch(/FAILED \(crash, SIGFPE\)/);
       expect(r.stdout + r.stderr).toMatch(/minimal input: +divide\(0, 0\)/);
+    });
+
+    it("ffi-kit-fuzz run --coverage on fuzzes a SanitizerCoverage build with the prebuilt runtime: finds the one 32-bit key, exits 1", () => {
+      // PATH holds no compiler: the runtime cannot be compiled here, the prebuilt one must be found.
+      const r = run(
+        process.execPath,
+        [binOf("fuzz", "ffi-kit-fuzz"), "run", "--library", join(libs, "libkeyed.so"), "--symbol", "unlock", "--args", "u32", "--returns", "i32", "--coverage", "on", "--seed", "1", "--runs", "300"],
+        app,
+        { timeout: 120_000 },
+      );
+      const out = r.stdout + r.stderr;
+      expect(r.status, out).toBe(1);
+      expect(out).toMatch(/\(coverage\)/);
+      expect(out).toMatch(/FAILED \(crash, SIGABRT\)/);
+      expect(out).toMatch(/minimal input: +unlock\(1592594996\)/);
+      expect(out).toMatch(/coverage: [1-9]\d* of [1-9]\d* edges/);
     });
 
     it("ffi-kit-bench --help", () => {

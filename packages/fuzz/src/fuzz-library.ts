@@ -159,6 +159,8 @@ const TRACE_PC_MAP = 1 << 16;
 const FRONTIER_DEPTH = 3;
 /** Most frontier inputs pending (those of the oldest corpus entries are dropped). */
 const MAX_FRONTIER = 4096;
+/** Most frontier inputs remembered as run. */
+const MAX_TRIED = 1 << 16;
 /** The largest `batchSize`, and the largest index a replay `path` may start with. */
 export const MAX_BATCH = 100_000;
 
@@ -539,6 +541,8 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
           const [next] = frontier.splice(best, 1);
           const key = encodeInput("", next!.input);
           if (tried.has(key)) continue;
+          // Bounded: a long campaign forgets (and may run again) frontier inputs it ran long ago.
+          if (tried.size >= MAX_TRIED) tried.clear();
           tried.add(key);
           inputs.push(next!.input);
           origins.push({ kind: "mutated" });
