@@ -26,6 +26,9 @@ interface FastAddon {
   readonly v8: string;
   entry(...codes: number[]): ((...args: unknown[]) => unknown) | undefined;
   counters(): [number, number];
+  thunkOpen(target: number): number | undefined;
+  thunkClose(address: number): boolean;
+  thunkStats(): [number, number];
 }
 
 /** What a wrapper over the fast engine reads on every call: koffi callbacks registered now (fast only at 0). */
@@ -131,6 +134,41 @@ function countKoffiCallbacks(): void {
 }
 
 const addon = load();
+
+// Callback thunks (native/callback_thunks.cc): the pointer of a JSCallback is a thunk of the addon that jumps to
+// koffi's trampoline while the callback is open and to a stub returning zero once it is closed, so that a closed
+// JSCallback no longer counts: C calling its old pointer runs no JavaScript.
+const thunks = addon !== undefined && typeof addon.thunkOpen === "function" && addon.thunkStats()[1] > 0 ? addon : undefined;
+
+/**
+ * A thunk that jumps to `target` (a koffi trampoline's address), or undefined: no thunks here (engine off, no
+ * addon, a platform without them) or the table is used up. The registration behind it counts as before.
+ */
+export function openThunk(target: number): number | undefined {
+  return thunks?.thunkOpen(target);
+}
+
+/**
+ * Points a thunk at the zero stub for good and stops counting the koffi callback behind it (its trampoline stays
+ * registered, for a thread that is inside it now, but C can no longer reach it).
+ */
+export function closeThunk(address: number): void {
+  if (thunks?.thunkClose(address) === true && engineState.callbacks > 0) engineState.callbacks--;
+}
+
+/**
+ * Counts again a koffi callback whose thunk was closed, when core gives its trampoline to a new callback (it is
+ * reachable again, through the new callback's thunk).
+ */
+export function recountCallback(): void {
+  engineState.callbacks++;
+}
+
+/** Thunks handed out in this process so far, and the table's size (0 where there are none). */
+export function thunkStats(): { used: number; size: number } {
+  const [used, size] = thunks?.thunkStats() ?? [0, 0];
+  return { used, size };
+}
 const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>();
 
 function entryFor(shape: string): ((...args: unknown[]) => unknown) | undefined {
