@@ -1,12 +1,20 @@
 /**
  * The optional fast-call engine: core's own addon (native/fast_engine.cc) whose entries V8 calls straight from
  * optimised code through its Fast API, for C functions of scalar signatures. koffi stays the engine of everything
- * else, and of every call while a koffi callback is registered (a fast call must not run JavaScript, and a C
- * function may call any registered callback). That rule holds on every supported Node: JavaScript run from inside a
- * fast call aborts the process on Node 20 and 22 (V8 checks it) and, when that JavaScript runs a full GC, segfaults
- * on Node 24 and 26 (measured with a C function calling a JSCallback through the fast entry). A closed JSCallback
- * still counts: its trampoline stays registered so that C calling the old pointer gets the zero value, and that
- * runs JavaScript too. Only `koffi.unregister` lowers the count.
+ * else, and of every call while a callback that C can reach is open (a fast call must not run JavaScript, and a C
+ * function may call any such callback). That rule holds on every supported Node: JavaScript run from inside a fast
+ * call aborts the process on Node 20 and 22 (V8 checks it) and, when that JavaScript runs a full GC, segfaults on
+ * Node 24 and 26 (measured with a C function calling a JSCallback through the fast entry).
+ *
+ * What counts (`engineState.callbacks`): every koffi registration (koffi.register is wrapped here, so callbacks
+ * registered with koffi directly count too, until koffi.unregister), except those of closed JSCallbacks that have a
+ * thunk. A JSCallback's pointer is a thunk of the addon (native/callback_thunks.cc, x86-64 Linux) that jumps to
+ * koffi's trampoline while the callback is open and to a native stub returning zero once it is closed: C calling
+ * the old pointer then runs no JavaScript, so closing the callback gives the fast engine back. koffi's trampoline
+ * stays registered (a thread may be inside it when the callback closes; it gets the zero value from JavaScript,
+ * relayed to the event loop, never inside a fast call). Without thunks (engine off, a platform without them, the
+ * table of 8192 used up) a JSCallback's pointer is koffi's trampoline, and it counts as long as it is registered,
+ * closed or not, as C calling it still runs JavaScript.
  *
  * The addon is built per Node major (V8's Fast API has no stable ABI) into
  * `fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node`. When it is missing, fails to load, or its
@@ -31,7 +39,7 @@ interface FastAddon {
   thunkStats(): [number, number];
 }
 
-/** What a wrapper over the fast engine reads on every call: koffi callbacks registered now (fast only at 0). */
+/** What a wrapper over the fast engine reads on every call: callbacks C can reach now (fast only at 0). */
 export interface EngineState {
   callbacks: number;
 }
