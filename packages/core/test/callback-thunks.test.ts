@@ -46,6 +46,8 @@ function run(engine: string | undefined, body: string, nodeArgs: string[] = []):
         call_ptr_low: { args: ["i32"], returns: "u32" }, last64_high: { args: [], returns: "u32" },
         call_void: { args: ["i32"], returns: "void" }, call_loop: { args: ["i32"], returns: "f64" },
         call_on_thread: { args: ["i32"], returns: "i32" }, call_many: { args: ["i32"], returns: "f64" },
+        hammer_start: { args: ["i32", "i32"], returns: "void" }, hammer_running: { args: [], returns: "i32" },
+        hammer_join: { args: [], returns: "i32" },
       }).symbols;
       const F = dlopen(process.env.FASTCALL, { mix3: { args: ["i32", "u32", "f64"], returns: "i32" } }).symbols;
       let out;
@@ -176,6 +178,28 @@ describe.runIf(thunksHere)("callback thunks", () => {
     expect(koffi.stats.thunks).toEqual({ used: 0, size: 0 });
     expect(koffi.thread).toBe("not called");
     expect({ ...koffi, stats: undefined, thread: undefined }).toEqual({ ...fast, stats: undefined, thread: undefined });
+  });
+
+  it("threads calling a callback while it closes: calls already inside koffi's trampoline get 0 on the event loop, later ones 0 natively; fast calls meanwhile run no JavaScript", () => {
+    const out = run(undefined, `
+      let seen = 0;
+      const cb = new JSCallback((x) => { seen++; return x + 1; }, { args: ["i32"], returns: "i32", threadsafe: true });
+      T.keep_cb(cb.ptr);
+      T.hammer_start(4, 20000);
+      while (seen < 200) await new Promise((r) => setImmediate(r));
+      cb.close();
+      const atClose = seen;
+      // Threads keep calling the closed pointer (some are waiting inside koffi's trampoline for this thread).
+      const chunks = untilFast((i) => F.mix3(i & 1023, 1, 0));
+      while (T.hammer_running() > 0) await new Promise((r) => setTimeout(r, 1));
+      const zeros = T.hammer_join();
+      out = { atClose, seenAfterClose: seen - atClose, zeros, chunks };
+    `);
+    expect(out.atClose).toBeGreaterThanOrEqual(200);
+    expect(out.seenAfterClose).toBe(0);
+    // Every call either ran the JS function before close() or got 0.
+    expect(out.zeros + out.atClose).toBe(80000);
+    expect(out.chunks).toBeGreaterThanOrEqual(0);
   });
 
   it("8192 thunks per process, never reused: past them a JSCallback's pointer is koffi's trampoline (working, and keeping calls on koffi while registered); old pointers keep returning 0", () => {
