@@ -121,7 +121,7 @@ function load(): FastAddon | undefined {
 /**
  * Counts koffi callbacks registered in this process (core's JSCallback, and any other user of this koffi), so
  * that wrappers call through koffi while any exists: C may call a registered callback, which runs JavaScript,
- * and V8 forbids that inside a fast call.
+ * and V8 forbids that inside a fast call. A JSCallback closed behind its thunk stops counting (closeThunk).
  */
 function countKoffiCallbacks(): void {
   const k = koffi as unknown as CountedKoffi;
