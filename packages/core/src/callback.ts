@@ -106,10 +106,7 @@ function releaseTrampoline(t: Trampoline, zero: unknown, thunk: number | undefin
     return;
   }
   t.target = () => zero;
-  if (thunk !== undefined) {
-    closeThunk(thunk);
-    t.counted = false;
-  }
+  if (thunk !== undefined && closeThunk(thunk)) t.counted = false;
   closedTrampolines.push(t);
 }
 

@@ -158,10 +158,12 @@ export function openThunk(target: number): number | undefined {
 
 /**
  * Points a thunk at the zero stub for good and stops counting the koffi callback behind it (its trampoline stays
- * registered, for a thread that is inside it now, but C can no longer reach it).
+ * registered, for a thread that is inside it now, but C can no longer reach it). Returns whether it did.
  */
-export function closeThunk(address: number): void {
-  if (thunks?.thunkClose(address) === true && engineState.callbacks > 0) engineState.callbacks--;
+export function closeThunk(address: number): boolean {
+  if (thunks?.thunkClose(address) !== true) return false;
+  if (engineState.callbacks > 0) engineState.callbacks--;
+  return true;
 }
 
 /**
