@@ -19,6 +19,12 @@
 #include <atomic>
 #include <cstdint>
 
+#if defined(__GNUC__)
+#define FFI_KIT_THUNKS_HIDDEN __attribute__((visibility("hidden")))
+#else
+#define FFI_KIT_THUNKS_HIDDEN
+#endif
+
 namespace ffi_kit_thunks {
 
 #if defined(__x86_64__) && defined(__ELF__)
@@ -142,7 +148,7 @@ static void Stats(const FunctionCallbackInfo<Value>& info) {
 }
 
 // Adds thunkOpen, thunkClose and thunkStats to the addon's exports.
-__attribute__((visibility("hidden"))) void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> exports) {
+FFI_KIT_THUNKS_HIDDEN void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> exports) {
   InitSlots();
   auto set = [&](const char* name, v8::FunctionCallback fn) {
     exports

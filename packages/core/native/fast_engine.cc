@@ -295,7 +295,10 @@ static bool LayoutMatches() {
 
 // Callback thunks (native/callback_thunks.cc): thunkOpen, thunkClose, thunkStats.
 namespace ffi_kit_thunks {
-__attribute__((visibility("hidden"))) void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
+#if defined(__GNUC__)
+__attribute__((visibility("hidden")))
+#endif
+void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
 }
 
 NODE_MODULE_INIT(/* exports, module, context */) {
