@@ -88,7 +88,7 @@ export function wrapperUnit(
   body += "  if (D.failed) D.rethrow();\n";
   if (sig.returns !== FFIType.void) body += `  return ${ret.expression};\n`;
   const engineNote = fast
-    ? `  // engine: ${fastEngineName()}; koffi while a koffi callback is registered\n`
+    ? `  // engine: ${fastEngineName()}; koffi while a callback is open\n`
     : fastEngineLoaded()
       ? "  // engine: koffi (the fast engine does not take this signature)\n"
       : "";
