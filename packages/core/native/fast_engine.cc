@@ -160,8 +160,7 @@ constexpr bool kIs64 = std::is_same_v<R, int64_t> || std::is_same_v<R, uint64_t>
 // 64-bit integer returns as a double: the value when it is a safe integer (|r| <= 2^53 - 1), else NaN with the
 // value written to the calling thread's slot, an 8-byte ArrayBuffer core reads as a BigInt64Array or
 // BigUint64Array (slot[0]) when the result is NaN. The wrapper makes of that what bun:ffi returns: for i64_fast and
-// u64_fast the number, or the BigInt from the slot; for i64 and u64 (always a BigInt) BigInt(r), or the slot.
-// The same entries serve i64/u64 returns on V8 11 (Node 20), whose Fast API has no BigInt results.
+// u64_fast the number, or the BigInt from the slot.
 static thread_local int64_t slot = 0;
 constexpr int64_t kMaxSafe = 9007199254740991;  // 2^53 - 1
 struct SignedSafe;
@@ -185,6 +184,33 @@ struct Ret<UnsignedSafe> {
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
   static double ToV8(uint64_t r) {
     if (r <= static_cast<uint64_t>(kMaxSafe)) return static_cast<double>(r);
+    slot = static_cast<int64_t>(r);
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+};
+// i64/u64 returns (always a BigInt) where V8 has no BigInt results (V8 11, Node 20): every result goes to the slot
+// and the entry returns NaN, so that the wrapper reads the BigInt from the slot (a BigInt64Array load, cheaper in
+// optimised code than BigInt(number)).
+struct SignedSlot;
+struct UnsignedSlot;
+template <>
+struct Ret<SignedSlot> {
+  using C = int64_t;
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double ToV8(int64_t r) {
+    slot = r;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+};
+template <>
+struct Ret<UnsignedSlot> {
+  using C = uint64_t;
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double ToV8(uint64_t r) {
     slot = static_cast<int64_t>(r);
     return std::numeric_limits<double>::quiet_NaN();
   }
@@ -304,6 +330,9 @@ static Local<v8::Function> PickReturn(Isolate* isolate, Local<Context> context, 
 #ifdef FFI_KIT_BIGINT_RETURNS
     case 'l': return Pick<int64_t>(isolate, context, codes);
     case 'L': return Pick<uint64_t>(isolate, context, codes);
+#else
+    case 'm': return Pick<SignedSlot>(isolate, context, codes);
+    case 'M': return Pick<UnsignedSlot>(isolate, context, codes);
 #endif
     case 'n': return Pick<SignedSafe>(isolate, context, codes);
     case 'N': return Pick<UnsignedSafe>(isolate, context, codes);

@@ -157,19 +157,23 @@ const addon = load();
 const signedSlot = addon === undefined ? undefined : new BigInt64Array(addon.slot);
 const unsignedSlot = addon === undefined ? undefined : new BigUint64Array(addon.slot);
 
-/** The return code of `type`: on V8 11 (no BigInt results), i64/u64 take the double entries, then BigInt(r). */
+/**
+ * The return code of `type`: on V8 11 (no BigInt results), i64/u64 take entries that put every result in the slot
+ * and return NaN (m signed, M unsigned): the wrapper reads the BigInt from the slot.
+ */
 function returnCodeOf(type: number): string | undefined {
   const code = returnCode[type];
   if (addon !== undefined && !addon.bigintReturns) {
-    if (code === "l") return "n";
-    if (code === "L") return "N";
+    if (code === "l") return "m";
+    if (code === "L") return "M";
   }
   return code;
 }
 
 /** The slot a wrapper reads when the entry of `shape` returned NaN, for the 64-bit returns given as doubles. */
 export function fastReturnSlot(shape: string): BigInt64Array | BigUint64Array | undefined {
-  return shape[0] === "n" ? signedSlot : shape[0] === "N" ? unsignedSlot : undefined;
+  const c = shape[0];
+  return c === "n" || c === "m" ? signedSlot : c === "N" || c === "M" ? unsignedSlot : undefined;
 }
 
 const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>();
