@@ -95,7 +95,10 @@ export function wrapperUnit(
   body += "  if (D.failed) D.rethrow();\n";
   if (sig.returns !== FFIType.void) body += `  return ${ret.expression};\n`;
   const engineNote = fast
-    ? `  // engine: ${fastEngineName()}; koffi while a koffi callback is registered\n`
+    ? // The entry's shape is part of the text: two wrappers of the same text (same library, symbol and conversions)
+      // share V8's feedback, and a call site that has seen two entries (i64 and u64 returns of one symbol) no
+      // longer takes the fast path.
+      `  // engine: ${fastEngineName()} entry ${fast.shape}; koffi while a koffi callback is registered\n`
     : fastEngineLoaded()
       ? "  // engine: koffi (the fast engine does not take this signature)\n"
       : "";
@@ -139,10 +142,10 @@ const placeholderGuard: Guard = { closed: false, fail: (): never => { throw new 
 export function wrapperSource(symbol: string, sig: Signature): string {
   const shape = fastShape(sig);
   const slot = shape === undefined ? undefined : fastReturnSlot(shape);
-  const fast = shape === undefined ? undefined : slot === undefined ? placeholderFast : { ...placeholderFast, slot };
+  const fast = shape === undefined ? undefined : slot === undefined ? { ...placeholderFast, shape } : { ...placeholderFast, shape, slot };
   return wrapperUnit("", symbol, `${symbol}()`, sig, null, placeholderGuard, undefined, fast).text;
 }
-const placeholderFast: FastTarget = { entry: () => undefined, address: 0 };
+const placeholderFast: FastTarget = { entry: () => undefined, address: 0, shape: "" };
 
 /**
  * Compiles the wrapper for one native function. All per-declaration work (type resolution, conversion planning,

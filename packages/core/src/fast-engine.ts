@@ -49,6 +49,8 @@ export const engineState: EngineState = (koffi as unknown as CountedKoffi)[SHARE
 export interface FastTarget {
   readonly entry: (...args: unknown[]) => unknown;
   readonly address: number;
+  /** The entry's shape code (return, then arguments: "nqiq"), which the wrapper's source names. */
+  readonly shape: string;
   /**
    * For a 64-bit integer return that the entry gives as a double: where the value is when the entry returned NaN
    * (it was not a safe integer), as the declaration's signedness reads it.
@@ -207,7 +209,7 @@ export function fastTarget(sig: Signature, address: number): FastTarget | undefi
   const entry = entryFor(shape);
   if (entry === undefined) return undefined;
   const slot = fastReturnSlot(shape);
-  return slot === undefined ? { entry, address } : { entry, address, slot };
+  return slot === undefined ? { entry, address, shape } : { entry, address, shape, slot };
 }
 
 /** Calls taken by the fast entries and by their ordinary (slow) entries so far: `[fast, slow]`. For tests. */
