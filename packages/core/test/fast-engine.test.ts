@@ -454,8 +454,11 @@ describe("fast engine", () => {
   it("each thread has its own slot: a worker and the main thread take the BigInt path at once", () => {
     const out = run("fast", `
       const { Worker } = await import("node:worker_threads");
-      const ready = new SharedArrayBuffer(4);
-      // Both threads run this (SIGN 1 here, -1 in the worker): every result is a BigInt read from the slot.
+      const ready = new SharedArrayBuffer(12);
+      // Both threads run this (SIGN 1 here, -1 in the worker): every result is a BigInt read from the slot. Then,
+      // in turn: the worker writes its slot (through a call), the main thread writes its own, and the worker reads
+      // its slot again (it must still hold the worker's value; a slot shared by the threads would hold the main
+      // thread's), with each side's slot read straight from the addon it loaded.
       const loop = \`
         const s = dlopen(process.env.FIXTURE, { add_i64: { args: ["i64_fast", "i64_fast"], returns: "i64_fast" }, add_u64: { args: ["u64_fast", "u64_fast"], returns: "u64_fast" } }).symbols;
         let bad = 0;
@@ -467,18 +470,25 @@ describe("fast engine", () => {
           if (s.add_i64(SIGN * (2 ** 53 - 1), SIGN * k) !== BigInt(SIGN * (2 ** 53 - 1)) + BigInt(SIGN * k)) bad++;
           if (SIGN > 0 ? s.add_u64(-1, -k) !== 2n ** 64n - 1n - BigInt(k) : s.add_u64(2 ** 53 - 1, k) !== 2n ** 53n - 1n + BigInt(k)) bad++;
         }
-        return bad;
+        const wait = (i) => { while (Atomics.load(READY, i) === 0) Atomics.wait(READY, i, 0, 50); };
+        const signal = (i) => { Atomics.store(READY, i, 1); Atomics.notify(READY, i); };
+        const slot = () => String(new BigInt64Array(REQUIRE(process.env.ADDON).slot)[0]);
+        let wrote;
+        if (SIGN < 0) { wrote = String(s.add_i64(2 ** 53 - 1, 1)); signal(1); wait(2); }
+        else { wait(1); wrote = String(s.add_i64(-(2 ** 53 - 1), -5)); signal(2); }
+        return { bad, wrote, slot: slot() };
       \`;
       const w = new Worker(
-        'import("node:worker_threads").then(({ parentPort, workerData }) => import("@ffi-kit/core").then(({ dlopen }) => parentPort.postMessage(new Function("dlopen", "SIGN", "READY", ' + JSON.stringify(loop) + ')(dlopen, -1, new Int32Array(workerData)))));',
+        'Promise.all([import("node:worker_threads"), import("@ffi-kit/core"), import("node:module")]).then(([{ parentPort, workerData }, { dlopen }, { createRequire }]) => parentPort.postMessage(new Function("dlopen", "SIGN", "READY", "REQUIRE", ' + JSON.stringify(loop) + ')(dlopen, -1, new Int32Array(workerData), createRequire(process.cwd() + "/"))));',
         { eval: true, workerData: ready },
       );
       const workerDone = new Promise((resolve, reject) => { w.on("message", resolve); w.on("error", reject); });
-      const mainBad = new Function("dlopen", "SIGN", "READY", loop)(dlopen, 1, new Int32Array(ready));
-      const workerBad = await workerDone;
-      out = { mainBad, workerBad, fast: counters()[0] };
-    `) as { mainBad: number; workerBad: number; fast: number };
-    expect(out).toMatchObject({ mainBad: 0, workerBad: 0 });
+      const main = new Function("dlopen", "SIGN", "READY", "REQUIRE", loop)(dlopen, 1, new Int32Array(ready), require);
+      const worker = await workerDone;
+      out = { main, worker, fast: counters()[0] };
+    `) as { main: unknown; worker: unknown; fast: number };
+    expect(out.main).toEqual({ bad: 0, wrote: "-9007199254740996", slot: "-9007199254740996" });
+    expect(out.worker).toEqual({ bad: 0, wrote: "9007199254740992", slot: "9007199254740992" });
     expect(out.fast).toBeGreaterThan(0);
   });
 });
