@@ -1,9 +1,9 @@
 /**
  * The "fast engine" groups: core's symbol calls of scalar signatures (the ones @ffi-kit/core's fast-call engine
  * takes), each beside raw koffi. They run in a child process of their own (see {@link runFastEngineGroups}) in
- * which no callback is ever registered: while any koffi callback exists in a process, core calls through koffi
- * (C could call the callback, and a V8 fast call must not run JavaScript), and the main suite's `callback` group
- * registers callbacks.
+ * which no callback is ever created: while any callback is open in a process (a JSCallback not yet closed, or a
+ * callback registered with koffi directly), core calls through koffi (C could call the callback, and a V8 fast call
+ * must not run JavaScript), and the main suite's `callback` group keeps callbacks open.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

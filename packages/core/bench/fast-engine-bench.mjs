@@ -2,7 +2,7 @@
 // The fast-call engine against raw koffi: each case is a core symbol call timed against the same C function
 // called through raw koffi in the same process (alternating rounds, median ratio), once with core's engine
 // FFI_KIT_ENGINE=koffi and once with FFI_KIT_ENGINE=fast (each in its own child process, since the engine is
-// chosen when core loads). No JSCallback exists during the cases: while one does, core calls through koffi.
+// chosen when core loads). No JSCallback exists during the cases: while one is open, core calls through koffi.
 //   node bench/fast-engine-bench.mjs [--rounds 9] [--json out.json]
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";

@@ -392,6 +392,14 @@ static bool LayoutMatches() {
 
 }  // namespace ffi_kit_fast
 
+// Callback thunks (native/callback_thunks.cc): thunkOpen, thunkClose, thunkStats.
+namespace ffi_kit_thunks {
+#if defined(__GNUC__)
+__attribute__((visibility("hidden")))
+#endif
+void Export(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> exports);
+}
+
 NODE_MODULE_INIT(/* exports, module, context */) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   auto set = [&](const char* name, v8::FunctionCallback fn) {
@@ -406,6 +414,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
       .Check();
   set("entry", ffi_kit_fast::MakeEntry);
   set("counters", ffi_kit_fast::Counters);
+  ffi_kit_thunks::Export(isolate, context, exports);
   exports
       ->Set(context, v8::String::NewFromUtf8(isolate, "v8").ToLocalChecked(),
             v8::String::NewFromUtf8(isolate, V8_VERSION_STRING_FOR_FFI_KIT).ToLocalChecked())

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Builds core's optional fast-call engine (binding.gyp, native/fast_engine.cc) for the RUNNING Node, against its
-// own headers, into fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node. The engine uses V8's Fast API,
+// Builds core's optional fast-call engine (binding.gyp: native/fast_engine.cc, and native/callback_thunks.cc, the
+// JSCallback thunks) for the RUNNING Node, against its own headers, into
+// fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node. The engine uses V8's Fast API,
 // which has no stable ABI: each Node major needs its own build, and core loads only the one whose ABI is the
 // running Node's. A failed build is not an error (core then calls through koffi): the script says why and exits 0,
 // unless FFI_KIT_FAST_ENGINE_REQUIRED=1.

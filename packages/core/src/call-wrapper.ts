@@ -98,7 +98,7 @@ export function wrapperUnit(
     ? // The entry's shape is part of the text: two wrappers of the same text (same library, symbol and conversions)
       // share V8's feedback, and a call site that has seen two entries (i64 and u64 returns of one symbol) no
       // longer takes the fast path.
-      `  // engine: ${fastEngineName()} entry ${fast.shape}; koffi while a koffi callback is registered\n`
+      `  // engine: ${fastEngineName()} entry ${fast.shape}; koffi while a callback is open\n`
     : fastEngineLoaded()
       ? "  // engine: koffi (the fast engine does not take this signature)\n"
       : "";

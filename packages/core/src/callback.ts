@@ -9,6 +9,7 @@ import { planArgument, planCallbackArgument } from "./conversion-codegen.js";
 import { compileUnit, mergeBindings, type Unit } from "./codegen.js";
 import { registerExtension, threadsafeCallbackFactory } from "./extension-registry.js";
 import { armExitGuard } from "./exit-guard.js";
+import { closeThunk, openThunk, recountCallback, thunkStats } from "./fast-engine.js";
 import type { FFITypeOrString } from "./ffi-type.js";
 import type { JSCallbackFunction, JSCallbackOptions } from "./signature-types.js";
 import type { Pointer } from "./pointer-types.js";
@@ -27,12 +28,19 @@ const EVICT_FROM = KOFFI_MAX_CALLBACKS - 64;
  * JSCallback is open and a stub returning the zero value after `close()`: an old pointer called from C after
  * close never reaches freed state and never crashes. Closed trampolines are kept (so old pointers stay safe)
  * and reused only under pressure (see RECYCLE_FROM).
+ *
+ * With the fast engine loaded, C does not get the trampoline's address but a thunk's (see fast-engine.ts), which
+ * jumps to the trampoline while the callback is open and to a native zero stub once it is closed: the old pointer
+ * then runs no JavaScript, and the trampoline no longer counts as a registered callback (`counted`). A thread
+ * that was already inside the trampoline when it closed still gets the zero value from `target`.
  */
 interface Trampoline {
   readonly key: string;
   readonly handle: bigint;
   readonly address: number;
   target: (...args: unknown[]) => unknown;
+  /** Whether the fast engine counts this registration (C can reach the trampoline: it has no closed thunk). */
+  counted: boolean;
 }
 
 let registeredCount = 0;
@@ -59,11 +67,16 @@ function acquireTrampoline(sig: Signature, target: (...args: unknown[]) => unkno
     if (i >= 0) {
       const t = closedTrampolines.splice(i, 1)[0]!;
       t.target = target;
+      if (!t.counted) {
+        recountCallback();
+        t.counted = true;
+      }
       return t;
     }
   }
   if (registeredCount >= EVICT_FROM && closedTrampolines.length > 0) {
     const old = closedTrampolines.shift()!;
+    if (!old.counted) recountCallback(); // koffi.unregister lowers the count (see fast-engine.ts)
     koffi.unregister(old.handle);
     registeredCount--;
   }
@@ -75,7 +88,7 @@ function acquireTrampoline(sig: Signature, target: (...args: unknown[]) => unkno
   }
   let make = dispatchers.get(sig.args.length);
   if (make === undefined) dispatchers.set(sig.args.length, (make = dispatcherFor(sig.args.length)));
-  const record = { key, target } as { key: string; target: Trampoline["target"]; handle: bigint; address: number };
+  const record = { key, target, counted: true } as { key: string; target: Trampoline["target"]; counted: boolean; handle: bigint; address: number };
   record.handle = koffi.register(make(record as Trampoline), pointerTo(prototype(ret, args)));
   record.address = Number(record.handle);
   registeredCount++;
@@ -87,12 +100,13 @@ function acquireTrampoline(sig: Signature, target: (...args: unknown[]) => unkno
  * frames below it, e.g. a qsort comparator closing itself), the native call still running may call it again, as
  * Bun allows: the trampoline keeps calling the JS function until no callback is running, then is released.
  */
-function releaseTrampoline(t: Trampoline, zero: unknown): void {
+function releaseTrampoline(t: Trampoline, zero: unknown, thunk: number | undefined): void {
   if (callbackActivity.depth > 0) {
-    setImmediate(() => releaseTrampoline(t, zero));
+    setImmediate(() => releaseTrampoline(t, zero, thunk));
     return;
   }
   t.target = () => zero;
+  if (thunk !== undefined && closeThunk(thunk)) t.counted = false;
   closedTrampolines.push(t);
 }
 
@@ -146,6 +160,8 @@ export class JSCallback<
   /** Whether native threads other than the JS thread may call it. */
   readonly threadsafe: boolean;
   #trampoline: Trampoline | undefined;
+  /** The thunk that is `ptr` (fast engine loaded), or undefined when `ptr` is the trampoline's own address. */
+  #thunk: number | undefined;
   #handle: { close(): void } | undefined;
   #zero: unknown;
 
@@ -185,7 +201,8 @@ export class JSCallback<
     // koffi delivers threadsafe calls through an N-API threadsafe function: see exit-guard.ts for exit.
     if (this.threadsafe) armExitGuard();
     this.#trampoline = acquireTrampoline(sig, compileInvoker(callback as (...args: unknown[]) => unknown, sig));
-    this.ptr = this.#trampoline.address as Pointer;
+    this.#thunk = openThunk(this.#trampoline.address);
+    this.ptr = (this.#thunk ?? this.#trampoline.address) as Pointer;
   }
 
   /** Stops the callback: `ptr` becomes `null`; native calls through the old pointer return the zero value. Idempotent. */
@@ -193,8 +210,9 @@ export class JSCallback<
     if (this.ptr === null) return;
     (this as { ptr: Pointer | null }).ptr = null;
     if (this.#trampoline !== undefined) {
-      releaseTrampoline(this.#trampoline, this.#zero);
+      releaseTrampoline(this.#trampoline, this.#zero, this.#thunk);
       this.#trampoline = undefined;
+      this.#thunk = undefined;
     } else if (this.#handle !== undefined) {
       const h = this.#handle;
       this.#handle = undefined;
@@ -222,7 +240,12 @@ registerExtension({
   ],
 });
 
-/** Open koffi trampolines, for diagnostics and tests. */
-export function callbackStats(): { registered: number; closedKept: number } {
-  return { registered: registeredCount, closedKept: closedTrampolines.length };
+/**
+ * Registered koffi trampolines (open, and closed ones kept), and the callback thunks of the fast engine: handed
+ * out in this process so far, and the table's size (a closed thunk is never reused; once all are used, a new
+ * JSCallback's pointer is its koffi trampoline's, and it keeps calls on koffi while registered, closed or not).
+ * For diagnostics and tests.
+ */
+export function callbackStats(): { registered: number; closedKept: number; thunks: { used: number; size: number } } {
+  return { registered: registeredCount, closedKept: closedTrampolines.length, thunks: thunkStats() };
 }

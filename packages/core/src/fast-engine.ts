@@ -1,12 +1,20 @@
 /**
  * The optional fast-call engine: core's own addon (native/fast_engine.cc) whose entries V8 calls straight from
  * optimised code through its Fast API, for C functions of scalar signatures. koffi stays the engine of everything
- * else, and of every call while a koffi callback is registered (a fast call must not run JavaScript, and a C
- * function may call any registered callback). That rule holds on every supported Node: JavaScript run from inside a
- * fast call aborts the process on Node 20 and 22 (V8 checks it) and, when that JavaScript runs a full GC, segfaults
- * on Node 24 and 26 (measured with a C function calling a JSCallback through the fast entry). A closed JSCallback
- * still counts: its trampoline stays registered so that C calling the old pointer gets the zero value, and that
- * runs JavaScript too. Only `koffi.unregister` lowers the count.
+ * else, and of every call while a callback that C can reach is open (a fast call must not run JavaScript, and a C
+ * function may call any such callback). That rule holds on every supported Node: JavaScript run from inside a fast
+ * call aborts the process on Node 20 and 22 (V8 checks it) and, when that JavaScript runs a full GC, segfaults on
+ * Node 24 and 26 (measured with a C function calling a JSCallback through the fast entry).
+ *
+ * What counts (`engineState.callbacks`): every koffi registration (koffi.register is wrapped here, so callbacks
+ * registered with koffi directly count too, until koffi.unregister), except those of closed JSCallbacks that have a
+ * thunk. A JSCallback's pointer is a thunk of the addon (native/callback_thunks.cc, x86-64 Linux) that jumps to
+ * koffi's trampoline while the callback is open and to a native stub returning zero once it is closed: C calling
+ * the old pointer then runs no JavaScript, so closing the callback gives the fast engine back. koffi's trampoline
+ * stays registered (a thread may be inside it when the callback closes; it gets the zero value from JavaScript,
+ * relayed to the event loop, never inside a fast call). Without thunks (engine off, a platform without them, the
+ * table of 8192 used up) a JSCallback's pointer is koffi's trampoline, and it counts as long as it is registered,
+ * closed or not, as C calling it still runs JavaScript.
  *
  * The addon is built per Node major (V8's Fast API has no stable ABI) into
  * `fast-engine/<platform>-<arch>-abi<modules>/ffi_kit_fast.node`. When it is missing, fails to load, or its
@@ -30,9 +38,12 @@ interface FastAddon {
   readonly slot: ArrayBuffer;
   entry(...codes: number[]): ((...args: unknown[]) => unknown) | undefined;
   counters(): [number, number];
+  thunkOpen(target: number): number | undefined;
+  thunkClose(address: number): boolean;
+  thunkStats(): [number, number];
 }
 
-/** What a wrapper over the fast engine reads on every call: koffi callbacks registered now (fast only at 0). */
+/** What a wrapper over the fast engine reads on every call: callbacks C can reach now (fast only at 0). */
 export interface EngineState {
   callbacks: number;
 }
@@ -135,7 +146,7 @@ function load(): FastAddon | undefined {
 /**
  * Counts koffi callbacks registered in this process (core's JSCallback, and any other user of this koffi), so
  * that wrappers call through koffi while any exists: C may call a registered callback, which runs JavaScript,
- * and V8 forbids that inside a fast call.
+ * and V8 forbids that inside a fast call. A JSCallback closed behind its thunk stops counting (closeThunk).
  */
 function countKoffiCallbacks(): void {
   const k = koffi as unknown as CountedKoffi;
@@ -178,6 +189,43 @@ export function fastReturnSlot(shape: string): BigInt64Array | BigUint64Array | 
   return c === "n" || c === "m" ? signedSlot : c === "N" || c === "M" ? unsignedSlot : undefined;
 }
 
+
+// Callback thunks (native/callback_thunks.cc): the pointer of a JSCallback is a thunk of the addon that jumps to
+// koffi's trampoline while the callback is open and to a stub returning zero once it is closed, so that a closed
+// JSCallback no longer counts: C calling its old pointer runs no JavaScript.
+const thunks = addon !== undefined && typeof addon.thunkOpen === "function" && addon.thunkStats()[1] > 0 ? addon : undefined;
+
+/**
+ * A thunk that jumps to `target` (a koffi trampoline's address), or undefined: no thunks here (engine off, no
+ * addon, a platform without them) or the table is used up. The registration behind it counts as before.
+ */
+export function openThunk(target: number): number | undefined {
+  return thunks?.thunkOpen(target);
+}
+
+/**
+ * Points a thunk at the zero stub for good and stops counting the koffi callback behind it (its trampoline stays
+ * registered, for a thread that is inside it now, but C can no longer reach it). Returns whether it did.
+ */
+export function closeThunk(address: number): boolean {
+  if (thunks?.thunkClose(address) !== true) return false;
+  if (engineState.callbacks > 0) engineState.callbacks--;
+  return true;
+}
+
+/**
+ * Counts again a koffi callback whose thunk was closed, when core gives its trampoline to a new callback (it is
+ * reachable again, through the new callback's thunk).
+ */
+export function recountCallback(): void {
+  engineState.callbacks++;
+}
+
+/** Thunks handed out in this process so far, and the table's size (0 where there are none). */
+export function thunkStats(): { used: number; size: number } {
+  const [used, size] = thunks?.thunkStats() ?? [0, 0];
+  return { used, size };
+}
 const entries = new Map<string, ((...args: unknown[]) => unknown) | undefined>();
 
 function entryFor(shape: string): ((...args: unknown[]) => unknown) | undefined {
