@@ -28,6 +28,7 @@ if (process.argv.includes("--child")) {
     sum_buf: { args: ["ptr", "u32"], returns: "u32" },
     add_int64_t: { args: ["i64_fast", "i64_fast"], returns: "i64_fast" },
     returns_neg_42_int64_t: { args: [], returns: "i64" },
+    returns_i64_min: { args: [], returns: "i64_fast" },
   };
   const core = dlopen(path, decls).symbols;
   const k = koffi.load(path);
@@ -40,6 +41,7 @@ if (process.argv.includes("--child")) {
     sum_buf: k.func("uint32_t sum_buf(const uint8_t *, uint32_t)"),
     add_int64_t: k.func("int64_t add_int64_t(int64_t, int64_t)"),
     returns_neg_42_int64_t: k.func("int64_t returns_neg_42_int64_t(void)"),
+    returns_i64_min: k.func("int64_t returns_i64_min(void)"),
   };
   let loops = 0;
   // Each loop compiled on its own (unique source), so each call site has its own feedback.
@@ -56,6 +58,8 @@ if (process.argv.includes("--child")) {
     ["sum_buf(Uint8Array(64), u32)", "s = f(x, 64)", "sum_buf", 1e6, bytes],
     ["add(i64_fast, i64_fast)", "s = f(i, 1)", "add_int64_t", 2e6],
     ["i64 return (bigint)", "s = f()", "returns_neg_42_int64_t", 2e6],
+    // Not a safe integer: the engine's slow case (NaN from the entry, the BigInt read from the slot).
+    ["i64_fast return INT64_MIN (bigint)", "s = f()", "returns_i64_min", 2e6],
   ];
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const time = (run, n) => {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
@@ -69,18 +70,34 @@ struct Arg<void*> {  // an address core has already checked (a non-negative inte
   static void* FromValue(Local<Value> v, Local<Context> c) { return FromV8(v->NumberValue(c).FromMaybe(0)); }
   static void* FromV8(double d) { return reinterpret_cast<void*>(static_cast<uintptr_t>(d)); }
 };
+// 64-bit integer arguments (i64, u64, i64_fast, u64_fast; one C type: the bits are the same) reach the engine as
+// a double that core's wrapper has already checked to be a safe integer (|v| < 2^53, or -0), so the conversion is
+// exact; BigInts and other numbers take koffi. Declaring them kFloat64 keeps V8's own int64 conversions (which
+// differ between majors) out of the way: V8 passes the double as is, on every version.
+template <>
+struct Arg<int64_t> {
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static int64_t FromValue(Local<Value> v, Local<Context> c) { return FromV8(v->NumberValue(c).FromMaybe(0)); }
+  static int64_t FromV8(double d) {
+    // Defined for every double (the wrapper only passes safe integers): out of range and NaN give INT64_MIN,
+    // what x86-64's cvttsd2si gives.
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? static_cast<int64_t>(d) : INT64_MIN;
+  }
+};
 template <typename T>
 static inline T FromV8(typename Arg<T>::V8 v) {
-  if constexpr (std::is_same_v<T, void*>) return Arg<void*>::FromV8(v);
+  if constexpr (std::is_same_v<T, void*> || std::is_same_v<T, int64_t>) return Arg<T>::FromV8(v);
   else return v;
 }
 
 template <typename R>
-struct Ret;  // how a C return type goes back to V8 (narrow integers widen to 32 bits)
+struct Ret;  // how a C return type (Ret<R>::C) goes back to V8 (narrow integers widen to 32 bits)
 #define FFI_KIT_INT_RET(C, W, T)                                                                      \
   template <>                                                                                         \
   struct Ret<C> {                                                                                     \
     using V8 = W;                                                                                     \
+    static W ToV8(C r) { return static_cast<W>(r); }                                                  \
     static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::T;                                  \
     static void Set(const FunctionCallbackInfo<Value>& info, C r) { info.GetReturnValue().Set(static_cast<W>(r)); } \
   };
@@ -94,18 +111,21 @@ FFI_KIT_INT_RET(uint32_t, uint32_t, kUint32)
 template <>
 struct Ret<float> {
   using V8 = float;
+  static float ToV8(float r) { return r; }
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat32;
   static void Set(const FunctionCallbackInfo<Value>& info, float r) { info.GetReturnValue().Set(static_cast<double>(r)); }
 };
 template <>
 struct Ret<double> {
   using V8 = double;
+  static double ToV8(double r) { return r; }
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
   static void Set(const FunctionCallbackInfo<Value>& info, double r) { info.GetReturnValue().Set(r); }
 };
 template <>
 struct Ret<bool> {
   using V8 = bool;
+  static bool ToV8(bool r) { return r; }
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kBool;
   static void Set(const FunctionCallbackInfo<Value>& info, bool r) { info.GetReturnValue().Set(r); }
 };
@@ -117,12 +137,14 @@ struct Ret<bool> {
 template <>
 struct Ret<int64_t> {
   using V8 = int64_t;
+  static int64_t ToV8(int64_t r) { return r; }
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kInt64;
   static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(v8::BigInt::New(info.GetIsolate(), r)); }
 };
 template <>
 struct Ret<uint64_t> {
   using V8 = uint64_t;
+  static uint64_t ToV8(uint64_t r) { return r; }
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kUint64;
   static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) {
     info.GetReturnValue().Set(v8::BigInt::NewFromUnsigned(info.GetIsolate(), r));
@@ -135,6 +157,75 @@ constexpr bool kIs64 = std::is_same_v<R, int64_t> || std::is_same_v<R, uint64_t>
 #define FFI_KIT_REPR(R)
 #endif
 
+// 64-bit integer returns as a double: the value when it is a safe integer (|r| <= 2^53 - 1), else NaN with the
+// value written to the calling thread's slot, an 8-byte ArrayBuffer core reads as a BigInt64Array or
+// BigUint64Array (slot[0]) when the result is NaN. The wrapper makes of that what bun:ffi returns: for i64_fast and
+// u64_fast the number, or the BigInt from the slot.
+static thread_local int64_t slot = 0;
+constexpr int64_t kMaxSafe = 9007199254740991;  // 2^53 - 1
+struct SignedSafe;
+struct UnsignedSafe;
+template <>
+struct Ret<SignedSafe> {
+  using C = int64_t;
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double ToV8(int64_t r) {
+    if (r >= -kMaxSafe && r <= kMaxSafe) return static_cast<double>(r);
+    slot = r;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+};
+template <>
+struct Ret<UnsignedSafe> {
+  using C = uint64_t;
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double ToV8(uint64_t r) {
+    if (r <= static_cast<uint64_t>(kMaxSafe)) return static_cast<double>(r);
+    slot = static_cast<int64_t>(r);
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+};
+// i64/u64 returns (always a BigInt) where V8 has no BigInt results (V8 11, Node 20): every result goes to the slot
+// and the entry returns NaN, so that the wrapper reads the BigInt from the slot (a BigInt64Array load, cheaper in
+// optimised code than BigInt(number)).
+struct SignedSlot;
+struct UnsignedSlot;
+template <>
+struct Ret<SignedSlot> {
+  using C = int64_t;
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double ToV8(int64_t r) {
+    slot = r;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+};
+template <>
+struct Ret<UnsignedSlot> {
+  using C = uint64_t;
+  using V8 = double;
+  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
+  static double ToV8(uint64_t r) {
+    slot = static_cast<int64_t>(r);
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+};
+// The C type of a return: R itself, or the 64-bit type of a sentinel return.
+template <typename R, typename = void>
+struct CType {
+  using T = R;
+};
+template <typename R>
+struct CType<R, std::void_t<typename Ret<R>::C>> {
+  using T = typename Ret<R>::C;
+};
+
 template <typename Fn>
 static inline Fn Target(double address) {
   return reinterpret_cast<Fn>(static_cast<uintptr_t>(address));
@@ -142,13 +233,14 @@ static inline Fn Target(double address) {
 
 template <typename R, typename... A>
 struct Entry {
-  using Fn = R (*)(A...);
+  using CR = typename CType<R>::T;
+  using Fn = CR (*)(A...);
   static typename Ret<R>::V8 Fast(Local<Value> /* receiver */, double target, typename Arg<A>::V8... a) {
     ++fast_calls;
-    return static_cast<typename Ret<R>::V8>(Target<Fn>(target)(FromV8<A>(a)...));
+    return Ret<R>::ToV8(Target<Fn>(target)(FromV8<A>(a)...));
   }
   template <size_t... I>
-  static R CallSlow(const FunctionCallbackInfo<Value>& info, Local<Context> c, double target, std::index_sequence<I...>) {
+  static CR CallSlow(const FunctionCallbackInfo<Value>& info, Local<Context> c, double target, std::index_sequence<I...>) {
     return Target<Fn>(target)(Arg<A>::FromValue(info[I + 1], c)...);
   }
   static void Slow(const FunctionCallbackInfo<Value>& info) {
@@ -204,7 +296,8 @@ static Local<v8::Function> Build(Isolate* isolate, Local<Context> context) {
   return t->GetFunction(context).ToLocalChecked();
 }
 
-// Walks the argument codes ("i" int32, "u" uint32, "f" float, "d" double, "p" address as a number) to the matching instantiation.
+// Walks the argument codes ("i" int32, "u" uint32, "f" float, "d" double, "p" address as a number, "q" 64-bit
+// integer as a safe-integer double) to the matching instantiation.
 template <typename R, typename... A>
 static Local<v8::Function> Pick(Isolate* isolate, Local<Context> context, const char* codes) {
   if (*codes == 0) return Build<R, A...>(isolate, context);
@@ -215,6 +308,7 @@ static Local<v8::Function> Pick(Isolate* isolate, Local<Context> context, const 
       case 'f': return Pick<R, A..., float>(isolate, context, codes + 1);
       case 'd': return Pick<R, A..., double>(isolate, context, codes + 1);
       case 'p': return Pick<R, A..., void*>(isolate, context, codes + 1);
+      case 'q': return Pick<R, A..., int64_t>(isolate, context, codes + 1);
       default: break;
     }
   }
@@ -236,7 +330,12 @@ static Local<v8::Function> PickReturn(Isolate* isolate, Local<Context> context, 
 #ifdef FFI_KIT_BIGINT_RETURNS
     case 'l': return Pick<int64_t>(isolate, context, codes);
     case 'L': return Pick<uint64_t>(isolate, context, codes);
+#else
+    case 'm': return Pick<SignedSlot>(isolate, context, codes);
+    case 'M': return Pick<UnsignedSlot>(isolate, context, codes);
 #endif
+    case 'n': return Pick<SignedSafe>(isolate, context, codes);
+    case 'N': return Pick<UnsignedSafe>(isolate, context, codes);
     default: return Local<v8::Function>();
   }
 }
@@ -319,6 +418,23 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   exports
       ->Set(context, v8::String::NewFromUtf8(isolate, "v8").ToLocalChecked(),
             v8::String::NewFromUtf8(isolate, V8_VERSION_STRING_FOR_FFI_KIT).ToLocalChecked())
+      .Check();
+  // The slot of 64-bit results that are not safe integers (see Ret<SignedSafe>): this thread's, over addon memory.
+  {
+    auto store = v8::ArrayBuffer::NewBackingStore(&ffi_kit_fast::slot, sizeof ffi_kit_fast::slot,
+                                                  [](void*, size_t, void*) {}, nullptr);
+    exports
+        ->Set(context, v8::String::NewFromUtf8(isolate, "slot").ToLocalChecked(),
+              v8::ArrayBuffer::New(isolate, std::move(store)))
+        .Check();
+  }
+  exports
+      ->Set(context, v8::String::NewFromUtf8(isolate, "bigintReturns").ToLocalChecked(),
+#ifdef FFI_KIT_BIGINT_RETURNS
+            v8::True(isolate))
+#else
+            v8::False(isolate))
+#endif
       .Check();
   exports
       ->Set(context, v8::String::NewFromUtf8(isolate, "maxArity").ToLocalChecked(),

@@ -11,7 +11,7 @@ import { startStackAt } from "./errors.js";
 import type { Guard } from "./library-handle.js";
 import type { Signature } from "./signature.js";
 import { viewArgumentAddress } from "./pointer.js";
-import { engineState, fastEngineLoaded, fastEngineName, fastNeedsNumber, fastShape, type FastTarget } from "./fast-engine.js";
+import { engineState, fastArgumentCheck, fastEngineLoaded, fastEngineName, fastReturnSlot, fastShape, type FastTarget } from "./fast-engine.js";
 
 /** The compiled JS side of one native function: the wrapper, its source, and the guarded raw function. */
 export interface CompiledCall {
@@ -50,18 +50,25 @@ export function wrapperUnit(
 ): Unit {
   const params = argumentList(sig.args.length);
   const plans = sig.args.map((t, i) => restacked(planArgument(t, `${site}: argument ${i + 1}`, `a${i}`, `S${i}`), `S${i}`, entry));
-  const ret = planReturn(sig.returns, "r");
-  const engine = fast ? { X: fast.entry, T: fast.address, E: engineState, A: viewArgumentAddress } : {};
+  const koffiRet = planReturn(sig.returns, "r");
+  // A 64-bit result the entry gives as a double: NaN when it is not a safe integer, whose value is then in the
+  // slot L (koffi never returns NaN for an integer type).
+  const ret = fast?.slot !== undefined ? { ...koffiRet, expression: `(r !== r ? L[0] : ${koffiRet.expression})` } : koffiRet;
+  const engine = fast ? { X: fast.entry, T: fast.address, E: engineState, A: viewArgumentAddress, ...(fast.slot ? { L: fast.slot } : {}) } : {};
   const bindings = mergeBindings({ F: raw, G: guard, D: callbackActivity }, engine, ...plans.map((p) => p.bindings), ret.bindings, { $viewLength: generatedGlobals.$viewLength });
   const id = identifierFor(symbol, bindings);
   const recheck = sig.args.some(conversionMayRunUserCode);
   const assign = sig.returns === FFIType.void ? "" : "const r = ";
   // With the fast engine, its entry X (target address T) takes the converted values; koffi (F) takes the call
   // while a koffi callback is registered (C could call it, and a fast call must not run JS), or when a pointer
-  // argument is neither an address nor a non-empty TypedArray (whose cached address A gives; -1 otherwise). The
-  // address is taken after every conversion, right before the call: no user code runs between the two.
-  const addressed = sig.args.map((t) => fast !== undefined && fastNeedsNumber(t));
-  const numbers = addressed.flatMap((yes, i) => (yes ? [` && (p${i} = typeof c${i} === "number" ? c${i} : A(c${i})) >= 0`] : [])).join("");
+  // argument is neither an address nor a non-empty TypedArray (whose cached address A gives; -1 otherwise), or a
+  // 64-bit integer argument converted to a BigInt (the entry takes safe integers, as doubles). The address is
+  // taken after every conversion, right before the call: no user code runs between the two.
+  const checks = sig.args.map((t) => (fast !== undefined ? fastArgumentCheck(t) : undefined));
+  const addressed = checks.map((c) => c === "address");
+  const numbers = checks
+    .map((c, i) => (c === "address" ? ` && (p${i} = typeof c${i} === "number" ? c${i} : A(c${i})) >= 0` : c === "number" ? ` && typeof c${i} === "number"` : ""))
+    .join("");
   const call = (args: string[]): string =>
     fast
       ? `E.callbacks === 0${numbers} ? X(${["T", ...args.map((a, i) => (addressed[i] ? `p${i}` : a))].join(", ")}) : F(${args.join(", ")})`
@@ -88,7 +95,10 @@ export function wrapperUnit(
   body += "  if (D.failed) D.rethrow();\n";
   if (sig.returns !== FFIType.void) body += `  return ${ret.expression};\n`;
   const engineNote = fast
-    ? `  // engine: ${fastEngineName()}; koffi while a callback is open\n`
+    ? // The entry's shape is part of the text: two wrappers of the same text (same library, symbol and conversions)
+      // share V8's feedback, and a call site that has seen two entries (i64 and u64 returns of one symbol) no
+      // longer takes the fast path.
+      `  // engine: ${fastEngineName()} entry ${fast.shape}; koffi while a callback is open\n`
     : fastEngineLoaded()
       ? "  // engine: koffi (the fast engine does not take this signature)\n"
       : "";
@@ -130,10 +140,12 @@ const placeholderGuard: Guard = { closed: false, fail: (): never => { throw new 
 
 /** The source of the wrapper of `symbol` (what `viewSource` shows; the same text the compiled wrapper has). */
 export function wrapperSource(symbol: string, sig: Signature): string {
-  const fast = fastShape(sig) === undefined ? undefined : placeholderFast;
+  const shape = fastShape(sig);
+  const slot = shape === undefined ? undefined : fastReturnSlot(shape);
+  const fast = shape === undefined ? undefined : slot === undefined ? { ...placeholderFast, shape } : { ...placeholderFast, shape, slot };
   return wrapperUnit("", symbol, `${symbol}()`, sig, null, placeholderGuard, undefined, fast).text;
 }
-const placeholderFast: FastTarget = { entry: () => undefined, address: 0 };
+const placeholderFast: FastTarget = { entry: () => undefined, address: 0, shape: "" };
 
 /**
  * Compiles the wrapper for one native function. All per-declaration work (type resolution, conversion planning,

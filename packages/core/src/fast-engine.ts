@@ -32,6 +32,10 @@ interface FastAddon {
   readonly layoutMatches: boolean;
   readonly maxArity: number;
   readonly v8: string;
+  /** Whether i64/u64 returns come back as BigInts from the fast entry (V8 12 and later). */
+  readonly bigintReturns: boolean;
+  /** 8 bytes of addon memory: a 64-bit result that is not a safe integer, when its entry returned NaN. */
+  readonly slot: ArrayBuffer;
   entry(...codes: number[]): ((...args: unknown[]) => unknown) | undefined;
   counters(): [number, number];
   thunkOpen(target: number): number | undefined;
@@ -56,9 +60,17 @@ export const engineState: EngineState = (koffi as unknown as CountedKoffi)[SHARE
 export interface FastTarget {
   readonly entry: (...args: unknown[]) => unknown;
   readonly address: number;
+  /** The entry's shape code (return, then arguments: "nqiq"), which the wrapper's source names. */
+  readonly shape: string;
+  /**
+   * For a 64-bit integer return that the entry gives as a double: where the value is when the entry returned NaN
+   * (it was not a safe integer), as the declaration's signedness reads it.
+   */
+  readonly slot?: BigInt64Array | BigUint64Array;
 }
 
-// Argument codes of the addon: i int32, u uint32, f float, d double, p address (a number; a view goes to koffi).
+// Argument codes of the addon: i int32, u uint32, f float, d double, p address (a number; a view goes to koffi),
+// q 64-bit integer (a number the wrapper has converted to a safe integer; a BigInt goes to koffi).
 const argCode: Partial<Record<number, string>> = {
   [FFIType.char]: "i",
   [FFIType.i8]: "i",
@@ -70,6 +82,10 @@ const argCode: Partial<Record<number, string>> = {
   [FFIType.f32]: "f",
   [FFIType.f64]: "d",
   [FFIType.ptr]: "p",
+  [FFIType.i64]: "q",
+  [FFIType.u64]: "q",
+  [FFIType.i64_fast]: "q",
+  [FFIType.u64_fast]: "q",
 };
 // Return codes: the exact C type, so that narrow integers are widened as C defines them.
 const returnCode: Partial<Record<number, string>> = {
@@ -84,14 +100,23 @@ const returnCode: Partial<Record<number, string>> = {
   [FFIType.u32]: "u",
   [FFIType.f32]: "f",
   [FFIType.f64]: "d",
-  // A BigInt, as bun:ffi returns i64/u64 (entries exist from V8 12 on, Node 22; on Node 20 koffi takes these).
+  // A BigInt, as bun:ffi returns i64/u64 (entries exist from V8 12 on, Node 22; before, see returnCodeOf).
   [FFIType.i64]: "l",
   [FFIType.u64]: "L",
+  // A double: the value when it is a safe integer, else NaN and the value in the slot (n signed, N unsigned).
+  [FFIType.i64_fast]: "n",
+  [FFIType.u64_fast]: "N",
 };
 
-/** Whether an argument of `type` reaches the fast entry only when its converted value is a number. */
-export function fastNeedsNumber(type: number): boolean {
-  return type === FFIType.ptr;
+/**
+ * What the wrapper checks of a converted argument before it takes the fast entry: "address" (a number, or a
+ * non-empty TypedArray's cached address), "number" (a 64-bit integer converted to a number, not a BigInt), or
+ * nothing.
+ */
+export function fastArgumentCheck(type: number): "address" | "number" | undefined {
+  if (type === FFIType.ptr) return "address";
+  if (type === FFIType.i64 || type === FFIType.u64 || type === FFIType.i64_fast || type === FFIType.u64_fast) return "number";
+  return undefined;
 }
 
 /**
@@ -142,6 +167,28 @@ function countKoffiCallbacks(): void {
 }
 
 const addon = load();
+const signedSlot = addon === undefined ? undefined : new BigInt64Array(addon.slot);
+const unsignedSlot = addon === undefined ? undefined : new BigUint64Array(addon.slot);
+
+/**
+ * The return code of `type`: on V8 11 (no BigInt results), i64/u64 take entries that put every result in the slot
+ * and return NaN (m signed, M unsigned): the wrapper reads the BigInt from the slot.
+ */
+function returnCodeOf(type: number): string | undefined {
+  const code = returnCode[type];
+  if (addon !== undefined && !addon.bigintReturns) {
+    if (code === "l") return "m";
+    if (code === "L") return "M";
+  }
+  return code;
+}
+
+/** The slot a wrapper reads when the entry of `shape` returned NaN, for the 64-bit returns given as doubles. */
+export function fastReturnSlot(shape: string): BigInt64Array | BigUint64Array | undefined {
+  const c = shape[0];
+  return c === "n" || c === "m" ? signedSlot : c === "N" || c === "M" ? unsignedSlot : undefined;
+}
+
 
 // Callback thunks (native/callback_thunks.cc): the pointer of a JSCallback is a thunk of the addon that jumps to
 // koffi's trampoline while the callback is open and to a stub returning zero once it is closed, so that a closed
@@ -192,7 +239,7 @@ function entryFor(shape: string): ((...args: unknown[]) => unknown) | undefined 
  */
 export function fastShape(sig: Signature): string | undefined {
   if (addon === undefined || sig.args.length > addon.maxArity || sig.variadic || sig.nonblocking) return undefined;
-  const ret = returnCode[sig.returns];
+  const ret = returnCodeOf(sig.returns);
   if (ret === undefined) return undefined;
   let shape = ret;
   for (const t of sig.args) {
@@ -208,7 +255,9 @@ export function fastTarget(sig: Signature, address: number): FastTarget | undefi
   const shape = fastShape(sig);
   if (shape === undefined || !(address > 0 && address < 2 ** 53)) return undefined;
   const entry = entryFor(shape);
-  return entry === undefined ? undefined : { entry, address };
+  if (entry === undefined) return undefined;
+  const slot = fastReturnSlot(shape);
+  return slot === undefined ? { entry, address, shape } : { entry, address, shape, slot };
 }
 
 /** Calls taken by the fast entries and by their ordinary (slow) entries so far: `[fast, slow]`. For tests. */
