@@ -163,59 +163,40 @@ constexpr bool kIs64 = std::is_same_v<R, int64_t> || std::is_same_v<R, uint64_t>
 // u64_fast the number, or the BigInt from the slot.
 static thread_local int64_t slot = 0;
 constexpr int64_t kMaxSafe = 9007199254740991;  // 2^53 - 1
-struct SignedSafe;
-struct UnsignedSafe;
-template <>
-struct Ret<SignedSafe> {
-  using C = int64_t;
+// A 64-bit return through the slot: kAlways puts every result there (the entry then always returns NaN), else only
+// the results that are not safe integers.
+template <typename T, bool kAlways>
+struct SlotRet {
+  using C = T;
   using V8 = double;
   static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
-  static double ToV8(int64_t r) {
-    if (r >= -kMaxSafe && r <= kMaxSafe) return static_cast<double>(r);
-    slot = r;
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(ToV8(r)); }
-};
-template <>
-struct Ret<UnsignedSafe> {
-  using C = uint64_t;
-  using V8 = double;
-  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
-  static double ToV8(uint64_t r) {
-    if (r <= static_cast<uint64_t>(kMaxSafe)) return static_cast<double>(r);
+  static double ToV8(T r) {
+    if (!kAlways && IsSafe(r)) return static_cast<double>(r);
     slot = static_cast<int64_t>(r);
     return std::numeric_limits<double>::quiet_NaN();
   }
-  static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) { info.GetReturnValue().Set(ToV8(r)); }
+  static void Set(const FunctionCallbackInfo<Value>& info, T r) { info.GetReturnValue().Set(ToV8(r)); }
+
+ private:
+  static bool IsSafe(int64_t r) { return r >= -kMaxSafe && r <= kMaxSafe; }
+  static bool IsSafe(uint64_t r) { return r <= static_cast<uint64_t>(kMaxSafe); }
 };
+// i64_fast/u64_fast returns: the number when it is a safe integer, else the slot.
+struct SignedSafe;
+struct UnsignedSafe;
+template <>
+struct Ret<SignedSafe> : SlotRet<int64_t, false> {};
+template <>
+struct Ret<UnsignedSafe> : SlotRet<uint64_t, false> {};
 // i64/u64 returns (always a BigInt) where V8 has no BigInt results (V8 11, Node 20): every result goes to the slot
 // and the entry returns NaN, so that the wrapper reads the BigInt from the slot (a BigInt64Array load, cheaper in
 // optimised code than BigInt(number)).
 struct SignedSlot;
 struct UnsignedSlot;
 template <>
-struct Ret<SignedSlot> {
-  using C = int64_t;
-  using V8 = double;
-  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
-  static double ToV8(int64_t r) {
-    slot = r;
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  static void Set(const FunctionCallbackInfo<Value>& info, int64_t r) { info.GetReturnValue().Set(ToV8(r)); }
-};
+struct Ret<SignedSlot> : SlotRet<int64_t, true> {};
 template <>
-struct Ret<UnsignedSlot> {
-  using C = uint64_t;
-  using V8 = double;
-  static constexpr ffi_kit_abi::Type kType = ffi_kit_abi::Type::kFloat64;
-  static double ToV8(uint64_t r) {
-    slot = static_cast<int64_t>(r);
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-  static void Set(const FunctionCallbackInfo<Value>& info, uint64_t r) { info.GetReturnValue().Set(ToV8(r)); }
-};
+struct Ret<UnsignedSlot> : SlotRet<uint64_t, true> {};
 // The C type of a return: R itself, or the 64-bit type of a sentinel return.
 template <typename R, typename = void>
 struct CType {
@@ -419,7 +400,7 @@ NODE_MODULE_INIT(/* exports, module, context */) {
       ->Set(context, v8::String::NewFromUtf8(isolate, "v8").ToLocalChecked(),
             v8::String::NewFromUtf8(isolate, V8_VERSION_STRING_FOR_FFI_KIT).ToLocalChecked())
       .Check();
-  // The slot of 64-bit results that are not safe integers (see Ret<SignedSafe>): this thread's, over addon memory.
+  // The slot of 64-bit results that are not safe integers (see SlotRet): this thread's, over addon memory.
   {
     auto store = v8::ArrayBuffer::NewBackingStore(&ffi_kit_fast::slot, sizeof ffi_kit_fast::slot,
                                                   [](void*, size_t, void*) {}, nullptr);

@@ -7,36 +7,21 @@
  * fails one test, not the run.
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { fixture } from "./support/fixtures.js";
+import { runEngineChild } from "./support/engine-child.js";
 
-const addon = fileURLToPath(
-  new URL(`../fast-engine/${process.platform}-${process.arch}-abi${process.versions.modules}/ffi_kit_fast.node`, import.meta.url),
-);
 // Thunks exist for x86-64 ELF (Linux); elsewhere pointers are koffi's trampolines, as with the engine off.
 const thunksHere = process.platform === "linux" && process.arch === "x64";
 
 function run(engine: string | undefined, body: string, nodeArgs: string[] = []): any {
-  const env: NodeJS.ProcessEnv = { ...process.env, THUNKS: fixture("callback_thunks"), FASTCALL: fixture("fastcall"), ADDON: addon };
-  if (engine === undefined) delete env.FFI_KIT_ENGINE;
-  else env.FFI_KIT_ENGINE = engine;
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--expose-gc",
-      ...nodeArgs,
-      "--input-type=module",
-      "-e",
-      `
-      import { dlopen, JSCallback, callbackStats, CFunction } from "@ffi-kit/core";
-      import { createRequire } from "node:module";
-      const require = createRequire(import.meta.url);
-      // The addon core loaded (the same file, so the same module and counters).
-      const counters = () => (process.env.FFI_KIT_ENGINE !== "koffi" ? require(process.env.ADDON).counters() : [0, 0]);
-      // Calls f in chunks of 2000 until a whole chunk took the fast entry (f makes \`calls\` native calls), at most
-      // 400 chunks; returns the chunks it took, or -1.
-      const untilFast = (f, calls = 1) => { for (let k = 0; k < 400; k++) { const c = counters()[0]; for (let i = 0; i < 2000; i++) f(i); if (counters()[0] - c === 2000 * calls) return k; } return -1; };
+  return runEngineChild({
+    engine,
+    body,
+    nodeArgs: ["--expose-gc", ...nodeArgs],
+    chunk: 2000,
+    env: { THUNKS: fixture("callback_thunks"), FASTCALL: fixture("fastcall") },
+    imports: `import { dlopen, JSCallback, callbackStats, CFunction } from "@ffi-kit/core";`,
+    prelude: `
       const T = dlopen(process.env.THUNKS, {
         keep_cb: { args: ["ptr"], returns: "void" },
         call_i32: { args: ["i32"], returns: "i32" }, call_u32: { args: ["i32"], returns: "u32" },
@@ -50,15 +35,8 @@ function run(engine: string | undefined, body: string, nodeArgs: string[] = []):
         hammer_join: { args: [], returns: "i32" },
       }).symbols;
       const F = dlopen(process.env.FASTCALL, { mix3: { args: ["i32", "u32", "f64"], returns: "i32" } }).symbols;
-      let out;
-      ${body}
-      console.log(JSON.stringify(out));
     `,
-    ],
-    { encoding: "utf8", env, cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 120_000 },
-  );
-  expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: "" });
-  return JSON.parse(r.stdout);
+  });
 }
 
 // Each callback of a return type, the C caller that calls the stored pointer, and what C gets while it is open.

@@ -5,46 +5,20 @@
  * engine chosen by the environment, so a crash fails one test instead of the run.
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { fixture } from "./support/fixtures.js";
-
-const addon = fileURLToPath(
-  new URL(`../fast-engine/${process.platform}-${process.arch}-abi${process.versions.modules}/ffi_kit_fast.node`, import.meta.url),
-);
+import { fastAddon as addon, runEngineChild } from "./support/engine-child.js";
 
 function run(engine: string | undefined, body: string, nodeArgs: string[] = []): unknown {
-  const env: NodeJS.ProcessEnv = { ...process.env, FIXTURE: fixture("fastcall"), FFI: fixture("ffi"), ADDON: addon };
-  if (engine === undefined) delete env.FFI_KIT_ENGINE;
-  else env.FFI_KIT_ENGINE = engine;
-  const r = spawnSync(
-    process.execPath,
-    [
-      ...nodeArgs,
-      "--input-type=module",
-      "-e",
-      `
-      import { dlopen, JSCallback, ptr, viewSource } from "@ffi-kit/core";
-      import { createRequire } from "node:module";
-      import koffi from "koffi";
-      const require = createRequire(import.meta.url);
-      // The addon core loaded (the same file, so the same module and counters), when it loaded.
-      const counters = () => (process.env.FFI_KIT_ENGINE !== "koffi" ? require(process.env.ADDON).counters() : [0, 0]);
-      // Calls f in chunks of 5000 until V8 has optimised it and a whole chunk took the fast entry (each f makes
-      // \`calls\` native calls; tier-up takes longer on a busy machine), at most 400 chunks; returns the chunks it
-      // took, or -1.
-      const untilFast = (f, calls = 1) => { for (let k = 0; k < 400; k++) { const c = counters()[0]; for (let i = 0; i < 5000; i++) f(i); if (counters()[0] - c === 5000 * calls) return k; } return -1; };
-      const code = (f) => { try { const v = f(); return ["ok", typeof v === "bigint" ? String(v) + "n" : Object.is(v, -0) ? "-0" : v]; } catch (e) { return [e.code ?? e.name, e.name]; } };
-      let out;
-      ${body}
-      console.log(JSON.stringify(out));
-    `,
-    ],
-    { encoding: "utf8", env, cwd: fileURLToPath(new URL("..", import.meta.url)), timeout: 120_000 },
-  );
-  expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: "" });
-  return JSON.parse(r.stdout);
+  return runEngineChild({
+    engine,
+    body,
+    nodeArgs,
+    chunk: 5000,
+    env: { FIXTURE: fixture("fastcall"), FFI: fixture("ffi") },
+    imports: `import { dlopen, JSCallback, ptr, viewSource } from "@ffi-kit/core";\nimport koffi from "koffi";`,
+    prelude: `const code = (f) => { try { const v = f(); return ["ok", typeof v === "bigint" ? String(v) + "n" : Object.is(v, -0) ? "-0" : v]; } catch (e) { return [e.code ?? e.name, e.name]; } };`,
+  });
 }
 
 const DECLS = `{
