@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { FFIError } from "./errors.js";
 import { asanRuntime, coverageRuntime, inspectLibrary } from "./instrumentation.js";
-import { Coverage, Dictionary, Rng, callPairs, decodeInput, encodeInput, frontierInputs, loadCorpus, mutate, saveInput, slotsFor, type CorpusEntry } from "./guided.js";
+import { Coverage, DEEP_RANK, Dictionary, Rng, callPairs, decodeInput, encodeInput, frontierInputs, loadCorpus, mutate, saveInput, slotsFor, type CorpusEntry } from "./guided.js";
 import type { ChildCoverage } from "./child-protocol.js";
 import { argumentsArbitrary, type ArgumentOptions } from "./argument-arbitraries.js";
 import { IsolatedRunner, MAX_TIMEOUT_MS, type IsolatedResult } from "./isolated-runner.js";
@@ -157,6 +157,8 @@ const SHRINK_BUDGET_MS = 120_000;
 const TRACE_PC_MAP = 1 << 16;
 /** How many frontier inputs in a row that reach nothing new are followed by the frontier of their own call. */
 const FRONTIER_DEPTH = 3;
+/** The share of a batch's mutated inputs that frontier inputs of a call's earlier compares may take. */
+const DEEP_SHARE = 0.25;
 /** Most frontier inputs pending (those of the oldest corpus entries are dropped). */
 const MAX_FRONTIER = 4096;
 /** Most frontier inputs remembered as run. */
@@ -502,7 +504,10 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
        * compare of a call first, then of the entry that reached the most edges (the deepest: in a parser, the
        * furthest into the input), then of the newest entry. `tried`: frontier inputs already run.
        */
-      const frontier: { edges: number; order: number; rank: number; depth: number; input: unknown[] }[] = [];
+      type FrontierItem = { edges: number; order: number; rank: number; depth: number; input: unknown[] };
+      const frontier: FrontierItem[] = [];
+      /** Inputs made from the compares before the last FRONTIER_PAIRS of corpus entries, pending. */
+      const deepFrontier: FrontierItem[] = [];
       /** The frontier inputs of the batch being run, by input. */
       const fromFrontier = new Map<readonly unknown[], { edges: number; depth: number }>();
       const tried = new Set<string>();
@@ -532,23 +537,28 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
         const ctx = { slots, names, lengthOf, maxBufferLength, dict, rng, donor };
         // The rest: input-to-state on the last compares of corpus entries while there are some (the deterministic
         // stage), then random mutations of corpus entries.
-        for (let take = n - inputs.length; take > 0 && frontier.length > 0; ) {
-          let best = 0;
-          for (let k = 1; k < frontier.length; k++) {
-            const a = frontier[k]!, b = frontier[best]!;
-            if (a.rank < b.rank || (a.rank === b.rank && (a.edges > b.edges || (a.edges === b.edges && a.order > b.order)))) best = k;
+        const pick = (queue: FrontierItem[], take: number, better: (a: FrontierItem, b: FrontierItem) => boolean) => {
+          while (take > 0 && queue.length > 0) {
+            let best = 0;
+            for (let k = 1; k < queue.length; k++) if (better(queue[k]!, queue[best]!)) best = k;
+            const [next] = queue.splice(best, 1);
+            const key = encodeInput("", next!.input);
+            if (tried.has(key)) continue;
+            // Bounded: a long campaign forgets (and may run again) frontier inputs it ran long ago.
+            if (tried.size >= MAX_TRIED) tried.clear();
+            tried.add(key);
+            inputs.push(next!.input);
+            origins.push({ kind: "mutated" });
+            fromFrontier.set(next!.input, { edges: next!.edges, depth: next!.depth });
+            take--;
           }
-          const [next] = frontier.splice(best, 1);
-          const key = encodeInput("", next!.input);
-          if (tried.has(key)) continue;
-          // Bounded: a long campaign forgets (and may run again) frontier inputs it ran long ago.
-          if (tried.size >= MAX_TRIED) tried.clear();
-          tried.add(key);
-          inputs.push(next!.input);
-          origins.push({ kind: "mutated" });
-          fromFrontier.set(next!.input, { edges: next!.edges, depth: next!.depth });
-          take--;
-        }
+        };
+        const deeper = (a: FrontierItem, b: FrontierItem) => a.edges > b.edges || (a.edges === b.edges && a.order > b.order);
+        // A share of these places for the earlier compares of the deepest entries (see frontierInputs' `deep`):
+        // the last compares of a call always have inputs pending, and a check passed long before the call stopped
+        // (a range whose other end matters later) would never be tried.
+        pick(deepFrontier, Math.round((n - inputs.length) * DEEP_SHARE), deeper);
+        pick(frontier, n - inputs.length, (a, b) => a.rank < b.rank || (a.rank === b.rank && deeper(a, b)));
         while (inputs.length < n) {
           // The newest entries (the deepest coverage so far) half the time, else any.
           const c = guide.corpus;
@@ -587,9 +597,10 @@ export async function fuzzLibrary(given: FuzzOptions): Promise<FuzzReport> {
                 let edges = 0;
                 for (const f of r.cov.features) if (f < 0x80000000) edges++;
                 const order = frontierOrder++;
-                for (const { input, rank } of frontierInputs(entry.input, entry.pairs!, { slots, names, lengthOf })) frontier.push({ edges, order, rank, depth: 0, input });
+                for (const { input, rank } of frontierInputs(entry.input, entry.pairs!, { slots, names, lengthOf }, { deep: true })) (rank >= DEEP_RANK ? deepFrontier : frontier).push({ edges, order, rank, depth: 0, input });
                 // Too many pending: drop those of the oldest entries.
                 if (frontier.length > MAX_FRONTIER) frontier.splice(0, frontier.length - MAX_FRONTIER);
+                if (deepFrontier.length > MAX_FRONTIER) deepFrontier.splice(0, deepFrontier.length - MAX_FRONTIER);
                 if (options.corpus !== undefined) entry.file = saveInput(resolve(options.corpus), "cov", options.symbol, inputs[i]!);
                 guide.corpus.push(entry);
                 if (timeline.length === 0 || timeline[timeline.length - 1]!.edges !== guide.edges.size) {

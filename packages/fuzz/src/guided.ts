@@ -79,6 +79,8 @@ export interface Pair {
   readonly seen: bigint;
   readonly wanted: bigint;
   readonly size: 1 | 2 | 4 | 8;
+  /** A compare with a constant (or a switch case): `seen` is certainly the input's side. */
+  readonly constant?: true;
 }
 
 /** The integer values of an input (as unsigned 8, 16, 32 and 64-bit values) and its buffers. */
@@ -112,7 +114,7 @@ export function callPairs(cov: CallCoverage, input: readonly unknown[] | Set<big
     const raw = v.getUint32(at + 16, true);
     const size = raw === 1 || raw === 2 || raw === 4 ? raw : 8;
     const kind = v.getUint32(at + 20, true);
-    if (kind === 1 || kind === 2) out.push({ seen: b, wanted: a, size });
+    if (kind === 1 || kind === 2) out.push({ seen: b, wanted: a, size, constant: true });
     else {
       if (!own.has(a) || own.has(b)) out.push({ seen: b, wanted: a, size });
       if (!own.has(b) || own.has(a)) out.push({ seen: a, wanted: b, size });
@@ -477,32 +479,79 @@ function fixLengths(out: unknown[], ctx: Pick<MutateContext, "lengthOf" | "names
   return out;
 }
 
-/** Compares (distinct) at the end of a call that {@link frontierInputs} works on. */
+/** Compares (distinct) at the end of a call that {@link frontierInputs} works on first. */
 export const FRONTIER_PAIRS = 6;
+/** The rank of the inputs {@link frontierInputs} makes (with `deep`) from the compares before the last {@link FRONTIER_PAIRS}. */
+export const DEEP_RANK = FRONTIER_PAIRS;
+
+/** The narrowest width (bytes) at which a compare's value can be looked for in a buffer and replaced there. */
+function widths(p: Pair, wanted: bigint): number[] {
+  const out: number[] = [];
+  for (const width of [1, 2, 4, 8]) {
+    if (width > p.size || (width < p.size && (p.seen >> BigInt(8 * width) !== 0n || wanted >> BigInt(8 * width) !== 0n || wanted < 0n))) continue;
+    out.push(width);
+  }
+  return out;
+}
 
 /**
- * Input-to-state on the last compares a call made (Redqueen's deterministic stage, on the compares that decided
- * where the call stopped: in a parser, the check the input failed): for each of the last {@link FRONTIER_PAIRS}
- * pairs whose compared value is in the input (an integer argument, or the first place in a buffer it occurs, at
- * its width or narrower), the input with that value replaced by what it was compared with, and by one more and
- * one less (a range check's bound). Newest compare first, each input with the rank of its compare (0: the last
- * compare of the call); no duplicates.
+ * Where each compare of a call (in call order) most likely read its value in `body`: the first place at or after
+ * the place of the last compare with a constant that was found (a parser reads its input front to back, and
+ * checks one byte against several constants), else -1. Only compares with a constant move that place on (the
+ * other side of a compare of two variables may be anything).
  */
-export function frontierInputs(input: readonly unknown[], pairs: readonly Pair[], ctx: Pick<MutateContext, "slots" | "lengthOf" | "names">): { input: unknown[]; rank: number }[] {
+export function alignedPlaces(body: Uint8Array, pairs: readonly Pair[]): Int32Array {
+  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const at = new Int32Array(pairs.length).fill(-1);
+  let cursor = 0;
+  for (let k = 0; k < pairs.length; k++) {
+    const p = pairs[k]!;
+    const [width] = widths(p, 0n);
+    if (width === undefined) continue;
+    const found = buf.indexOf(Buffer.from(encodeLE(p.seen, width)), cursor);
+    if (found === -1) continue;
+    at[k] = found;
+    if (p.constant) cursor = found;
+  }
+  return at;
+}
+
+/**
+ * Input-to-state on the compares a call made (Redqueen's deterministic stage), the last ones first: they decided
+ * where the call stopped (in a parser, the check the input failed). For each of the last {@link FRONTIER_PAIRS}
+ * compares (with `deep`, every compare of the call) whose compared value is in the input (an integer argument, or
+ * a buffer, at its width or narrower), the input with that value replaced by what it was compared with, and by
+ * one more and one less (a range check's bound). In a buffer, the value is replaced where the compare most likely
+ * read it (see {@link alignedPlaces}), and at its first place. Newest compare first, each input with the rank of
+ * its compare (0: the last compare of the call; {@link DEEP_RANK} for every compare before the last
+ * {@link FRONTIER_PAIRS}); no duplicates.
+ */
+export function frontierInputs(
+  input: readonly unknown[],
+  pairs: readonly Pair[],
+  ctx: Pick<MutateContext, "slots" | "lengthOf" | "names">,
+  options: { readonly deep?: boolean } = {},
+): { input: unknown[]; rank: number }[] {
   const out: { input: unknown[]; rank: number }[] = [];
   const seen = new Set<string>();
-  const last: { p: Pair; rank: number }[] = [];
+  const last: { p: Pair; k: number; rank: number }[] = [];
   const compares = new Set<string>();
   for (let k = pairs.length - 1; k >= 0; k--) {
     const p = pairs[k]!;
     // A compare of two non-constants is two pairs (either side may be the input's): one compare.
     const key = p.seen < p.wanted ? `${p.seen},${p.wanted},${p.size}` : `${p.wanted},${p.seen},${p.size}`;
     if (!compares.has(key)) {
-      if (compares.size === FRONTIER_PAIRS) break;
+      if (compares.size === FRONTIER_PAIRS && options.deep !== true) break;
       compares.add(key);
     }
-    last.push({ p, rank: compares.size - 1 });
+    last.push({ p, k, rank: Math.min(compares.size - 1, DEEP_RANK) });
   }
+  const bodies = ctx.slots.map((slot, i) => {
+    const v = input[i];
+    if ((slot.kind !== "bytes" && slot.kind !== "cstring") || !(v instanceof Uint8Array)) return undefined;
+    const body = Buffer.from(v.buffer, v.byteOffset, slot.kind === "cstring" ? Math.max(0, v.length - 1) : v.length);
+    return { body, aligned: alignedPlaces(body, pairs) };
+  });
   let rank = 0;
   const push = (i: number, value: unknown, key: string) => {
     if (seen.has(key)) return;
@@ -511,9 +560,14 @@ export function frontierInputs(input: readonly unknown[], pairs: readonly Pair[]
     next[i] = value;
     out.push({ input: fixLengths(next, ctx), rank });
   };
-  for (const { p, rank: r } of last) {
+  for (const { p, k, rank: r } of last) {
     rank = r;
-    for (const wanted of [p.wanted, p.wanted + 1n, p.wanted - 1n]) {
+    // An earlier compare (one the call got past): the other end of the side of the bound the value is on, which
+    // passes the check too (compilers make range checks strict: `x < C` or `x > C`, so that end is C - 1 or C + 1).
+    // Only compares with a constant: the sides of a compare of two variables are not known.
+    if (r >= DEEP_RANK && p.constant !== true) continue;
+    const values = r >= DEEP_RANK ? [p.seen < p.wanted ? p.wanted - 1n : p.wanted + 1n] : [p.wanted, p.wanted + 1n, p.wanted - 1n];
+    for (const wanted of values) {
       ctx.slots.forEach((slot, i) => {
         const v = input[i];
         if ((slot.kind === "int" || slot.kind === "wide") && (typeof v === "number" || typeof v === "bigint")) {
@@ -521,15 +575,20 @@ export function frontierInputs(input: readonly unknown[], pairs: readonly Pair[]
           if (BigInt.asUintN(p.size * 8, x) !== p.seen) return;
           const w = fit(wanted, slot);
           if (w !== x) push(i, slot.kind === "int" ? Number(w) : w, `${i}:${w}`);
-        } else if ((slot.kind === "bytes" || slot.kind === "cstring") && v instanceof Uint8Array) {
-          const body = Buffer.from(v.buffer, v.byteOffset, slot.kind === "cstring" ? Math.max(0, v.length - 1) : v.length);
-          for (const width of [1, 2, 4, 8]) {
-            if (width > p.size || (width < p.size && (p.seen >> BigInt(8 * width) !== 0n || wanted >> BigInt(8 * width) !== 0n || wanted < 0n))) continue;
-            const at = body.indexOf(Buffer.from(encodeLE(p.seen, width)));
-            if (at === -1 || BigInt.asUintN(8 * width, wanted) === BigInt.asUintN(8 * width, p.seen)) continue;
-            const next = Uint8Array.from(v);
-            next.set(encodeLE(wanted, width), at);
-            push(i, next, `${i}:${at}:${width}:${wanted}`);
+        } else if (bodies[i] !== undefined && v instanceof Uint8Array) {
+          const { body, aligned } = bodies[i]!;
+          for (const width of widths(p, wanted)) {
+            if (BigInt.asUintN(8 * width, wanted) === BigInt.asUintN(8 * width, p.seen)) continue;
+            const needle = Buffer.from(encodeLE(p.seen, width));
+            const first = body.indexOf(needle);
+            if (first === -1) continue;
+            const guess = aligned[k]!;
+            const places = guess !== -1 && guess !== first && body.subarray(guess, guess + width).equals(needle) ? [guess, first] : [first];
+            for (const at of places) {
+              const next = Uint8Array.from(v);
+              next.set(encodeLE(wanted, width), at);
+              push(i, next, `${i}:${at}:${width}:${wanted}`);
+            }
           }
         }
       });
