@@ -6,6 +6,7 @@
 //
 // Usage: node bench/planted-bench.mjs [options]        (from packages/fuzz, after the package build)
 //   --seeds K          seeds per bug and mode (default 5: seeds 1..K)
+//   --first-seed S     the first seed (default 1: seeds S..S+K-1)
 //   --cap N            most runs per black-box search, and per coverage search not found within 300 (default 100000)
 //   --time S           most seconds per search (default 120)
 //   --mode M           both | black-box | coverage (default both)
@@ -24,14 +25,15 @@ function option(name, fallback) {
   return i === -1 ? fallback : process.argv[i + 1];
 }
 const K = Number(option("seeds", 5));
+const FIRST = Number(option("first-seed", 1));
 const CAP = Number(option("cap", 100_000));
 const TIME_CAP_MS = Number(option("time", 120)) * 1000;
 const MODE = option("mode", "both");
 const ONLY = option("only", undefined)?.split(",");
 const ASAN = process.argv.includes("--asan");
 const JSON_OUT = option("json", undefined);
-if (!(K >= 1 && CAP >= DEFAULT_RUNS && TIME_CAP_MS > 0 && ["both", "black-box", "coverage"].includes(MODE))) {
-  console.error("usage: node bench/planted-bench.mjs [--seeds K] [--cap N>=300] [--time S] [--mode both|black-box|coverage] [--only ids] [--asan] [--json FILE]");
+if (!(K >= 1 && Number.isInteger(FIRST) && CAP >= DEFAULT_RUNS && TIME_CAP_MS > 0 && ["both", "black-box", "coverage"].includes(MODE))) {
+  console.error("usage: node bench/planted-bench.mjs [--seeds K] [--first-seed S] [--cap N>=300] [--time S] [--mode both|black-box|coverage] [--only ids] [--asan] [--json FILE]");
   process.exit(2);
 }
 
@@ -46,7 +48,7 @@ const modes = (MODE === "both" ? ["black-box", "coverage"] : [MODE]).filter((m) 
   return false;
 });
 const bugs = PLANTED_BUGS.filter((b) => ONLY === undefined || ONLY.includes(b.id));
-const seeds = Array.from({ length: K }, (_, i) => i + 1);
+const seeds = Array.from({ length: K }, (_, i) => FIRST + i);
 
 /** The error an AddressSanitizer report names (heap-buffer-overflow, double-free...), if there is one. */
 const asanKind = (failure) => /SUMMARY: AddressSanitizer: ([\w-]+)/.exec(failure.stderr ?? "")?.[1];

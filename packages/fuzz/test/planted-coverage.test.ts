@@ -23,18 +23,23 @@ describe("the planted-bug library", () => {
   });
 
   // The UTF-8 rule needs a chain of compares passed one after the other (a lead byte in F0..F4, three continuation
-  // bytes, then a code point above 0x10FFFF): the frontier stage follows it. It is found within the default budget
-  // on about half of the seeds (bench/planted-bench.mjs prints the figures), so this case runs a fixed seed, one
-  // that finds it: a campaign is the same for a seed, and this one found nothing within 300 runs before the stage.
-  it("utf8_count, assertion on the UTF-8 maximum: coverage-guided finds it within 300 runs on seed 2 and shrinks it to F4 90 80 80", async () => {
-    const bug = PLANTED_BUGS.find((b) => b.id === "assert")!;
-    const guided = await fuzzLibrary({ library: built.coverage!, symbol: bug.symbol, args: bug.args, returns: bug.returns, lengthOf: bug.lengthOf, seed: 2 });
-    expect(guided.mode).toBe("coverage");
-    expect(guided.ok, guided.summary).toBe(false);
-    expect(guided.failure!.signal).toBe("SIGABRT");
-    expect(guided.foundAfterRuns).toBeLessThanOrEqual(300);
-    expect(sameInput(guided.failure!.input, bug.minimal!), `shrunk to ${JSON.stringify(guided.failure!.input)}`).toBe(true);
-  });
+  // bytes, then a code point above 0x10FFFF), and at the end a check passed long before the call stopped must move
+  // to the other end of its range (the lead byte F0 to F4): the frontier stage follows the chain, its deep part
+  // (every compare of an entry) makes the last step. It is found within the default budget on most seeds, not yet
+  // on every one (bench/planted-bench.mjs prints the figures), so this case runs a fixed seed, one that finds it: a
+  // campaign is the same for a seed.
+  // Seed 13 found nothing within 300 runs before the deep part of the stage.
+  for (const fixed of [2, 13]) {
+    it(`utf8_count, assertion on the UTF-8 maximum: coverage-guided finds it within 300 runs on seed ${fixed} and shrinks it to F4 90 80 80`, async () => {
+      const bug = PLANTED_BUGS.find((b) => b.id === "assert")!;
+      const guided = await fuzzLibrary({ library: built.coverage!, symbol: bug.symbol, args: bug.args, returns: bug.returns, lengthOf: bug.lengthOf, seed: fixed });
+      expect(guided.mode).toBe("coverage");
+      expect(guided.ok, guided.summary).toBe(false);
+      expect(guided.failure!.signal).toBe("SIGABRT");
+      expect(guided.foundAfterRuns).toBeLessThanOrEqual(300);
+      expect(sameInput(guided.failure!.input, bug.minimal!), `shrunk to ${JSON.stringify(guided.failure!.input)}`).toBe(true);
+    });
+  }
 
   for (const bug of cases) {
     it(`${bug.symbol}, ${bug.kind}: black-box misses it in 300 runs; coverage-guided finds it and shrinks it to ${bug.note}`, async () => {
