@@ -9,7 +9,7 @@
  * it here. The script copies them into a temporary folder, swaps `bun:ffi` for @ffi-kit/core, and provides small
  * stand-ins for `bun:test` (over vitest), `harness`, and the few `Bun.*` helpers the tests use (`Bun.FFI`,
  * `Bun.spawn`, `Bun.spawnSync`, `Bun.which`, `Bun.write`, `Bun.gc`, `Bun.pathToFileURL`). It compiles the C
- * fixture `ffi-test.c` to the fixed path Bun's own tests open (`bunFfiFixture` below). Every file
+ * fixture `ffi-test.c` into that temporary folder and points the tests' fixed fixture path at it. Every file
  * runs in its own process (vitest forks), so a crash fails one file.
  *
  * It prints vitest's report, then the counts: passed, failed, skipped by the tests themselves, and the failures
@@ -53,9 +53,12 @@ if (!existsSync(coreEntry)) {
 const work = mkdtempSync(join(tmpdir(), "ffi-kit-bun-suite-"));
 symlinkSync(join(repo, "node_modules"), join(work, "node_modules"), "dir");
 
-// --- the C fixture, where `make compile-ffi-test` would put it -------------------------------------------------
-// Bun's tests open this path literally (it is theirs, not a choice of this script).
-const bunFfiFixture = ["so", "dylib"].map((ext) => `/tmp/bun-ffi-test.${ext}`);
+// --- the C fixture, in the temporary folder ------------------------------------------------------------------
+// Bun's tests open the fixed path that `make compile-ffi-test` writes (BUN_FIXTURE_PATH): the copies below open
+// the fixture built here instead, so nothing is written outside the temporary folder.
+const BUN_FIXTURE_PATH = /\/tmp\/bun-ffi-test\./g;
+const fixturePrefix = join(work, "bun-ffi-test.");
+const bunFfiFixture = ["so", "dylib"].map((ext) => fixturePrefix + ext);
 const cc = ["cc", "gcc", "clang"].find((c) => spawnSync(c, ["--version"]).status === 0);
 if (existsSync(join(source, "ffi-test.c")) && cc) {
   for (const out of bunFfiFixture) {
@@ -184,7 +187,8 @@ const files = readdirSync(source).filter((f) => /\.test\.(ts|js|mjs|tsx)$/.test(
 for (const f of files) {
   const text = readFileSync(join(source, f), "utf8")
     .replace(/(["'])bun:ffi\1/g, JSON.stringify("@ffi-kit/core"))
-    .replace(/import\.meta\.dir\b/g, "new URL('.', import.meta.url).pathname.replace(/\\/$/, '')");
+    .replace(/import\.meta\.dir\b/g, "new URL('.', import.meta.url).pathname.replace(/\\/$/, '')")
+    .replace(BUN_FIXTURE_PATH, () => fixturePrefix);
   writeFileSync(join(work, f), text);
 }
 for (const f of readdirSync(source).filter((f) => !/\.test\./.test(f))) copyFileSync(join(source, f), join(work, f));
