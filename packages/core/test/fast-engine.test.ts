@@ -103,7 +103,7 @@ describe("fast engine", () => {
     for (let i = 0; i < 30000; i++) { s.mix3(i, i, i); s.scale_f32(i, 0.5); s.low16(i); s.neg_i8(i); s.both(i, 1); s.byte_at(buf, i & 3); s.low_bits(i, 0); }
     // A fixed loop is not enough on a busy machine (V8 optimises on a background thread): wait until a whole chunk
     // of these calls took the fast entry, so the pass below runs optimised wrappers.
-    const ready = process.env.FFI_KIT_ENGINE === "koffi" ? 0 : untilFast((i) => { s.mix3(i, i, i); s.scale_f32(i, 0.5); s.low16(i); s.neg_i8(i); s.both(i, 1); s.byte_at(buf, i & 3); s.low_bits(i, 0); }, 7);
+    const ready = untilFast((i) => { s.mix3(i, i, i); s.scale_f32(i, 0.5); s.low16(i); s.neg_i8(i); s.both(i, 1); s.byte_at(buf, i & 3); s.low_bits(i, 0); }, 7);
     const optimised = pass();
     out = { interpreted, optimised, counters: counters(), ready };
   `;
@@ -276,7 +276,7 @@ describe("fast engine", () => {
       }).symbols;
       const all = () => [s.returns_neg_42_int64_t(), s.returns_42_uint64_t(), s.returns_u64_max(), s.returns_i64_min()].map((v) => typeof v + ":" + String(v));
       const interpreted = all();
-      const ready = process.env.FFI_KIT_ENGINE === "koffi" ? 0 : untilFast(all, 4);
+      const ready = untilFast(all, 4);
       const before = counters();
       let last;
       for (let i = 0; i < 60000; i++) last = all();
@@ -346,7 +346,7 @@ describe("fast engine", () => {
     const c1 = counters();
     for (let i = 0; i < 30000; i++) { s.id_i64(i); s.id_u64(-i); s.add_i64(i, 2 ** 53 - 1); s.add_u64(i, -1); s.mix_i64(i, i, 0.5); s.i64_to_f64(i); b.id_i64(i); b.id_u64(-i); b.add_i64(i, 2 ** 53); }
     // Until a whole chunk of the safe-integer calls took the fast entry (optimised wrappers), however busy the machine.
-    const ready = process.env.FFI_KIT_ENGINE === "koffi" ? 0 : untilFast((i) => { s.id_i64(i); s.id_u64(-i); s.add_i64(i, 2 ** 53 - 1); s.add_u64(i, -1); s.mix_i64(i, i, 0.5); s.i64_to_f64(i); }, 6);
+    const ready = untilFast((i) => { s.id_i64(i); s.id_u64(-i); s.add_i64(i, 2 ** 53 - 1); s.add_u64(i, -1); s.mix_i64(i, i, 0.5); s.i64_to_f64(i); }, 6);
     const c2 = counters();
     const optimised = pass();
     const c3 = counters();
@@ -399,8 +399,8 @@ describe("fast engine", () => {
       ];
       const edgeValues0 = edges().map((v) => typeof v + ":" + String(v));
       for (let i = 0; i < 2000; i++) { all(); edges(); }
-      // With the fast engine: until a whole chunk took the fast entry (there are no fast calls to count with koffi).
-      const chunks = process.env.FFI_KIT_ENGINE === "koffi" ? 0 : untilFast((i) => { all(); edges(); }, cases.length + 20);
+      // Until a whole chunk took the fast entry (with the engine off, untilFast returns 0 at once: no fast calls to count).
+      const chunks = untilFast((i) => { all(); edges(); }, cases.length + 20);
       const before = counters();
       const optimised = all();
       const edgeValues = edges().map((v) => typeof v + ":" + String(v));
